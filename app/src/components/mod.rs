@@ -1,0 +1,3 @@
+//! Reusable components.
+pub mod feedback;
+pub mod layout;

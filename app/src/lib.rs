@@ -1,0 +1,62 @@
+//! The web app: layout, pages and server functions. Server functions reach data only through
+//! the GraphQL schema, executed in-process by the executor the server provides in context.
+pub mod api;
+pub mod components;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    StaticSegment,
+    components::{Route, Router, Routes},
+};
+
+use crate::{components::layout::Shell, pages::{not_found::NotFound, projects::ProjectsPage}};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The root component: routes inside the shared layout.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    mark_hydrated();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/revintel.css"/>
+        <Title text="Revenue Intelligence"/>
+        <Router>
+            <Shell>
+                <Routes fallback=|| view! { <NotFound/> }>
+                    <Route path=StaticSegment("") view=ProjectsPage/>
+                </Routes>
+            </Shell>
+        </Router>
+    }
+}
+
+/// Sets `data-hydrated` on `<html>` once the wasm has taken over, so browser tests (and
+/// people's scripts) know clicks will be handled.
+fn mark_hydrated() {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Sets up whatever is missing, then runs every test: format, lints, unit and integration tests
+# against the real PostgreSQL (a fresh database per test), and the Playwright suite in Chromium.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+# shellcheck source=scripts/lib.sh
+source "$ROOT/scripts/lib.sh"
+
+"$ROOT/scripts/setup.sh"
+DB_URL="$("$ROOT/scripts/db.sh" url)"
+# Tests create and drop their own databases through the server's maintenance database.
+export DATABASE_URL="${DB_URL%/*}/postgres"
+export APP_ENV=test
+
+step() { log "== $*"; }
+started=$(date +%s)
+
+step "rustfmt"
+cargo fmt --all -- --check
+
+step "clippy (server, entity, migration; app with ssr)"
+cargo clippy -p server -p entity -p migration --all-targets -- -D warnings
+step "clippy (app + frontend for wasm, hydrate)"
+cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+step "unit and integration tests"
+cargo nextest run --workspace --exclude frontend --no-fail-fast
+
+step "end-to-end (Playwright in Chromium)"
+E2E_DB="revintel_e2e"
+psql "${DB_URL%/*}/postgres" -qAt -v ON_ERROR_STOP=1 \
+  -c "drop database if exists ${E2E_DB} with (force)" -c "create database ${E2E_DB}"
+DATABASE_URL="${DB_URL%/*}/${E2E_DB}" REVINTEL_DEMO_SEED=true APP_ENV=test \
+  cargo leptos end-to-end
+
+log "all tests passed in $(( $(date +%s) - started ))s"

@@ -1,0 +1,15 @@
+//! Identity of the caller, derived from request headers in one place. Sessions, CSRF and API
+//! tokens land with the identity issue; until then every caller is anonymous.
+use axum::http::HeaderMap;
+
+/// Who is calling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// No credentials were presented.
+    Anonymous,
+}
+
+/// Builds the caller from a request's headers (cookie or bearer token once supported).
+pub fn caller_from_headers(_headers: &HeaderMap) -> Caller {
+    Caller::Anonymous
+}

@@ -1,0 +1,151 @@
+//! Every setting, read from the environment (and an optional TOML file named by
+//! `REVINTEL_CONFIG_FILE`), with defaults that run locally against `scripts/db.sh`'s cluster.
+use std::{net::SocketAddr, str::FromStr};
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use serde::{Deserialize, Serialize};
+
+/// Where the process runs; production turns off introspection, GraphiQL and field suggestions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum AppEnv {
+    /// Local development (the default).
+    #[default]
+    Development,
+    /// Automated tests.
+    Test,
+    /// A deployment facing real users.
+    Production,
+}
+
+impl AppEnv {
+    /// True in production, where the API hides its shape.
+    pub fn is_production(self) -> bool {
+        self == AppEnv::Production
+    }
+}
+
+impl FromStr for AppEnv {
+    type Err = ConfigError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "development" | "dev" => Ok(AppEnv::Development),
+            "test" => Ok(AppEnv::Test),
+            "production" | "prod" => Ok(AppEnv::Production),
+            other => Err(ConfigError::Invalid(format!("APP_ENV: unknown environment {other:?}"))),
+        }
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines (local default).
+    #[default]
+    Pretty,
+    /// One JSON object per line (for log shippers).
+    Json,
+}
+
+/// A configuration value was missing or malformed.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A value could not be parsed.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+/// The server's settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Config {
+    /// `APP_ENV`: development | test | production.
+    pub app_env: AppEnv,
+    /// `DATABASE_URL`: any PostgreSQL 15+ with pgvector >= 0.5.
+    pub database_url: String,
+    /// `REVINTEL_BIND_ADDR` (or cargo-leptos's `LEPTOS_SITE_ADDR`).
+    pub bind_addr: SocketAddr,
+    /// `REVINTEL_DB_MAX_CONNECTIONS`: pool size per process.
+    pub db_max_connections: u32,
+    /// `REVINTEL_LOG_FORMAT`: pretty | json.
+    pub log_format: LogFormat,
+    /// `REVINTEL_DEMO_SEED`: load the demo workspace at start-up (idempotent).
+    pub demo_seed: bool,
+    /// `REVINTEL_GRAPHQL_MAX_DEPTH`: deepest query accepted.
+    pub graphql_max_depth: usize,
+    /// `REVINTEL_GRAPHQL_MAX_COMPLEXITY`: costliest query accepted.
+    pub graphql_max_complexity: usize,
+    /// `REVINTEL_GRAPHQL_MAX_BODY_BYTES`: largest request body accepted on `/graphql`.
+    pub graphql_max_body_bytes: usize,
+    /// `LEPTOS_SITE_ROOT`: where cargo-leptos put the built site.
+    pub site_root: String,
+    /// `LEPTOS_OUTPUT_NAME`: the wasm/js bundle name.
+    pub output_name: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            app_env: AppEnv::Development,
+            database_url: "postgres://postgres@127.0.0.1:5433/revintel".to_owned(),
+            bind_addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            db_max_connections: 20,
+            log_format: LogFormat::Pretty,
+            demo_seed: false,
+            graphql_max_depth: 12,
+            graphql_max_complexity: 1_000,
+            graphql_max_body_bytes: 1024 * 1024,
+            site_root: "target/site".to_owned(),
+            output_name: "revintel".to_owned(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads defaults, then the optional file, then the environment (last wins).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Ok(path) = std::env::var("REVINTEL_CONFIG_FILE") {
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        figment = figment
+            .merge(Env::raw().only(&["database_url"]))
+            .merge(Env::raw().only(&["app_env"]))
+            .merge(
+                Env::raw()
+                    .only(&["leptos_site_addr", "leptos_site_root", "leptos_output_name"])
+                    .map(|key| match key.as_str() {
+                        "leptos_site_addr" => "bind_addr".into(),
+                        "leptos_site_root" => "site_root".into(),
+                        _ => "output_name".into(),
+                    }),
+            )
+            .merge(Env::prefixed("REVINTEL_").ignore(&["config_file"]));
+        figment
+            .extract()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn app_env_parses_known_names_and_rejects_others() {
+        assert_eq!("production".parse::<AppEnv>().ok(), Some(AppEnv::Production));
+        assert_eq!("DEV".parse::<AppEnv>().ok(), Some(AppEnv::Development));
+        assert!("staging".parse::<AppEnv>().is_err());
+    }
+
+    #[test]
+    fn defaults_point_at_the_local_cluster_and_port_3000() {
+        let config = Config::default();
+        assert_eq!(config.bind_addr.port(), 3000);
+        assert!(config.database_url.contains("127.0.0.1:5433"));
+        assert!(!config.app_env.is_production());
+    }
+}

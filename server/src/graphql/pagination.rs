@@ -1,0 +1,71 @@
+//! Relay cursor helpers shared by every connection: opaque cursors and `first` validation.
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// Page size when `first` is omitted.
+pub const DEFAULT_PAGE_SIZE: i32 = 20;
+/// Largest page a client may ask for.
+pub const MAX_PAGE_SIZE: i32 = 100;
+
+/// Why a pagination argument was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PaginationError {
+    /// `first` outside 1..=MAX_PAGE_SIZE.
+    #[error("must be between 1 and {MAX_PAGE_SIZE}")]
+    FirstOutOfRange,
+    /// `after` is not a cursor this API issued.
+    #[error("is not a valid cursor")]
+    BadCursor,
+}
+
+/// Validates `first`, defaulting when absent.
+pub fn page_size(first: Option<i32>) -> Result<u64, PaginationError> {
+    match first.unwrap_or(DEFAULT_PAGE_SIZE) {
+        n if (1..=MAX_PAGE_SIZE).contains(&n) => Ok(n as u64),
+        _ => Err(PaginationError::FirstOutOfRange),
+    }
+}
+
+/// Encodes a (timestamp, id) keyset position as an opaque cursor.
+pub fn encode_time_id(at: DateTime<Utc>, id: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}|{}", at.timestamp_micros(), id))
+}
+
+/// Decodes a cursor made by [`encode_time_id`].
+pub fn decode_time_id(cursor: &str) -> Result<(DateTime<Utc>, Uuid), PaginationError> {
+    let raw = URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| PaginationError::BadCursor)?;
+    let text = String::from_utf8(raw).map_err(|_| PaginationError::BadCursor)?;
+    let (micros, id) = text.split_once('|').ok_or(PaginationError::BadCursor)?;
+    let micros: i64 = micros.parse().map_err(|_| PaginationError::BadCursor)?;
+    let at = DateTime::from_timestamp_micros(micros).ok_or(PaginationError::BadCursor)?;
+    let id = Uuid::parse_str(id).map_err(|_| PaginationError::BadCursor)?;
+    Ok((at, id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_round_trips_to_the_same_position() {
+        let at = DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap();
+        let id = Uuid::new_v4();
+        assert_eq!(decode_time_id(&encode_time_id(at, id)), Ok((at, id)));
+    }
+
+    #[test]
+    fn a_forged_cursor_is_refused() {
+        assert_eq!(decode_time_id("not-a-cursor"), Err(PaginationError::BadCursor));
+    }
+
+    #[test]
+    fn page_size_defaults_and_is_bounded() {
+        assert_eq!(page_size(None), Ok(20));
+        assert_eq!(page_size(Some(100)), Ok(100));
+        assert_eq!(page_size(Some(0)), Err(PaginationError::FirstOutOfRange));
+        assert_eq!(page_size(Some(101)), Err(PaginationError::FirstOutOfRange));
+    }
+}

@@ -1,0 +1,51 @@
+//! Project queries.
+use async_graphql::{
+    Context, Object,
+    connection::{Connection, Edge},
+};
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    domain::projects::{self, ProjectCursor},
+    graphql::{
+        error::{IntoGqlError, validation},
+        pagination,
+        types::{ConnectionTotals, project::ProjectNode},
+    },
+};
+
+/// Project queries.
+#[derive(Default)]
+pub struct ProjectsQuery;
+
+#[Object]
+impl ProjectsQuery {
+    /// Projects visible to the caller, oldest first.
+    async fn projects(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, ProjectNode, ConnectionTotals>> {
+        let first = pagination::page_size(first).map_err(|e| validation("first", &e.to_string()))?;
+        let after = after
+            .map(|c| pagination::decode_time_id(&c))
+            .transpose()
+            .map_err(|e| validation("after", &e.to_string()))?
+            .map(|(created_at, id)| ProjectCursor { created_at, id });
+        let db = ctx.data::<DatabaseConnection>()?;
+        let page = projects::list(db, first, after).await.map_err(IntoGqlError::into_gql)?;
+        let mut connection = Connection::with_additional_fields(
+            after.is_some(),
+            page.has_next_page,
+            ConnectionTotals {
+                total_count: page.total_count as i64,
+            },
+        );
+        connection.edges.extend(page.items.into_iter().map(|p| {
+            let cursor = pagination::encode_time_id(p.created_at, p.id);
+            Edge::new(cursor, ProjectNode::from(p))
+        }));
+        Ok(connection)
+    }
+}

@@ -1,0 +1,11 @@
+//! API types: separate from table models, so the schema is not the database.
+pub mod project;
+
+use async_graphql::SimpleObject;
+
+/// Extra fields every connection carries.
+#[derive(SimpleObject, Debug, Clone, Copy)]
+pub struct ConnectionTotals {
+    /// Items in the whole filtered listing, across all pages.
+    pub total_count: i64,
+}

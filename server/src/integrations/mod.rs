@@ -1,0 +1,1 @@
+//! Clients for the outside world (Chatwoot, embedding providers, Telegram) live here.

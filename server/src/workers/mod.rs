@@ -1,0 +1,1 @@
+//! Background job runner and jobs (Postgres leases) live here.

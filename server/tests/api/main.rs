@@ -1,0 +1,7 @@
+//! Integration tests of the HTTP surface against a real PostgreSQL (a fresh database per test).
+mod helpers;
+
+mod graphql;
+mod health;
+mod pages;
+mod schema_sdl;
