@@ -22,7 +22,6 @@ pub struct Model {
 
 /// Foreign keys of `account_scopes`.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-}
+pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -19,7 +19,6 @@ pub struct Model {
 
 /// Foreign keys of `app_settings`.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-}
+pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -29,7 +29,6 @@ pub struct Model {
 
 /// Foreign keys of `app_users`.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-}
+pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

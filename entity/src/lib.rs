@@ -111,9 +111,11 @@ pub const AUDIT_EVENTS_APPEND_ONLY: &str = "audit_events_append_only";
 /// Check constraint requiring at least one evidence reference on `audit_events`.
 pub const AUDIT_EVENTS_EVIDENCE_REQUIRED: &str = "audit_events_evidence_required";
 /// Unique constraint: a Chatwoot account can feed one project only.
-pub const PROJECT_SOURCES_SOURCE_KIND_EXTERNAL_ID_KEY: &str = "project_sources_source_kind_external_id_key";
+pub const PROJECT_SOURCES_SOURCE_KIND_EXTERNAL_ID_KEY: &str =
+    "project_sources_source_kind_external_id_key";
 /// Unique constraint: one source of each kind per project.
-pub const PROJECT_SOURCES_PROJECT_ID_SOURCE_KIND_KEY: &str = "project_sources_project_id_source_kind_key";
+pub const PROJECT_SOURCES_PROJECT_ID_SOURCE_KIND_KEY: &str =
+    "project_sources_project_id_source_kind_key";
 /// Unique constraint on `app_users.username`.
 pub const APP_USERS_USERNAME_KEY: &str = "app_users_username_key";
 /// Four-eyes rule on offers (an author cannot approve their own offer when approval is required).

@@ -35,7 +35,6 @@ pub struct Model {
 
 /// Foreign keys of `signup_requests`.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-}
+pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

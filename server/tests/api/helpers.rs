@@ -83,8 +83,10 @@ impl TestApp {
 
     /// POSTs a raw JSON body to `/graphql`.
     pub async fn post_graphql_raw(&self, body: String) -> TextResponse {
+        // Real clients send Content-Length; the body limit rejects on it before reading.
         let request = Request::post("/graphql")
             .header(header::CONTENT_TYPE, "application/json")
+            .header(header::CONTENT_LENGTH, body.len())
             .body(Body::from(body))
             .expect("valid request");
         self.send(request).await

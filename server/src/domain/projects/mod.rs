@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use entity::projects;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{Condition, Expr},
+    sea_query::Condition,
 };
 use uuid::Uuid;
 
@@ -53,7 +53,7 @@ pub struct ProjectPage {
     pub total_count: u64,
 }
 
-/// Lists projects oldest first, `first` at a time after `after`.
+/// Lists active (not archived) projects oldest first, `first` at a time after `after`.
 ///
 /// Until identity lands (issue 3) every project is visible: the demo workspace is the only
 /// tenant. Membership filtering replaces this listing's visibility rule then.
@@ -62,8 +62,12 @@ pub async fn list<C: ConnectionTrait>(
     first: u64,
     after: Option<ProjectCursor>,
 ) -> DomainResult<ProjectPage> {
-    let total_count = projects::Entity::find().count(db).await?;
+    let total_count = projects::Entity::find()
+        .filter(projects::Column::ArchivedAt.is_null())
+        .count(db)
+        .await?;
     let mut query = projects::Entity::find()
+        .filter(projects::Column::ArchivedAt.is_null())
         .order_by_asc(projects::Column::CreatedAt)
         .order_by_asc(projects::Column::Id)
         .limit(first + 1);
@@ -73,7 +77,7 @@ pub async fn list<C: ConnectionTrait>(
                 .add(projects::Column::CreatedAt.gt(cursor.created_at))
                 .add(
                     Condition::all()
-                        .add(Expr::col(projects::Column::CreatedAt).eq(cursor.created_at))
+                        .add(projects::Column::CreatedAt.eq(cursor.created_at))
                         .add(projects::Column::Id.gt(cursor.id)),
                 ),
         );
