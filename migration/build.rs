@@ -16,16 +16,21 @@ fn main() {
         .unwrap_or_default();
     files.sort();
 
-    let mut out = String::from("/// Every migration file as `(name, sql)`, in the order they apply.\n");
+    let mut out =
+        String::from("/// Every migration file as `(name, sql)`, in the order they apply.\n");
     out.push_str("pub const MIGRATION_FILES: &[(&str, &str)] = &[\n");
     for file in &files {
         println!("cargo:rerun-if-changed=sql/{file}");
         let name = file.trim_end_matches(".sql");
         let abs = fs::canonicalize(sql_dir.join(file)).expect("migration file is readable");
-        out.push_str(&format!("    ({name:?}, include_str!({:?})),\n", abs.display().to_string()));
+        out.push_str(&format!(
+            "    ({name:?}, include_str!({:?})),\n",
+            abs.display().to_string()
+        ));
     }
     out.push_str("];\n");
 
-    let dest = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("migration_files.rs");
+    let dest =
+        Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("migration_files.rs");
     fs::write(dest, out).expect("OUT_DIR is writable");
 }

@@ -11,7 +11,10 @@ use leptos_router::{
     components::{Route, Router, Routes},
 };
 
-use crate::{components::layout::Shell, pages::{not_found::NotFound, projects::ProjectsPage}};
+use crate::{
+    components::layout::Shell,
+    pages::{not_found::NotFound, projects::ProjectsPage},
+};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

@@ -35,7 +35,10 @@ impl MigrationName for SqlFile {
 impl MigrationTrait for SqlFile {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // Simple-query protocol: a file may hold many statements.
-        manager.get_connection().execute_unprepared(self.sql).await?;
+        manager
+            .get_connection()
+            .execute_unprepared(self.sql)
+            .await?;
         Ok(())
     }
 
@@ -65,7 +68,10 @@ impl MigratorTrait for Migrator {
 /// that start together do not race. `database_url` opens the lock's own connection.
 pub async fn migrate(db: &DatabaseConnection, database_url: &str) -> Result<(), DbErr> {
     let mut options = ConnectOptions::new(database_url.to_owned());
-    options.max_connections(1).min_connections(1).sqlx_logging(false);
+    options
+        .max_connections(1)
+        .min_connections(1)
+        .sqlx_logging(false);
     let lock_conn = Database::connect(options).await?;
     let backend = lock_conn.get_database_backend();
     lock_conn

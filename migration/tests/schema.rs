@@ -14,8 +14,8 @@ use entity::enums;
 use migration::Migrator;
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait, Database,
-    DatabaseConnection, DbBackend, DbErr, EntityName, EntityTrait, IdenStatic, Iterable,
-    PrimaryKeyToColumn, QueryResult, RuntimeErr, Set, Statement, TryGetable,
+    DatabaseConnection, DbBackend, DbErr, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn,
+    QueryResult, RuntimeErr, Set, Statement, TryGetable,
     prelude::{Decimal, PgVector},
     sea_query::ColumnType,
 };
@@ -588,10 +588,7 @@ async fn the_scope_trigger_rejects_moving_a_row_to_another_scope_or_an_unknown_p
     for err in [&moved, &rehomed, &unknown, &project_scope_change] {
         assert_eq!(err.code, "23514", "{err:?}");
         assert_eq!(err.constraint.as_deref(), Some("project_scope_match"));
-        assert!(
-            err.message.starts_with("project scope mismatch"),
-            "{err:?}"
-        );
+        assert!(err.message.starts_with("project scope mismatch"), "{err:?}");
     }
 }
 
@@ -605,19 +602,18 @@ async fn every_scoped_table_carries_the_scope_trigger() {
         &test_db.db,
         "select c.relname::text
          from pg_class c
-         join pg_attribute p on p.attrelid = c.oid and p.attname = 'project_id'
          where c.relnamespace = 'public'::regnamespace and c.relkind = 'r' and c.relname <> 'projects'
-           and not exists (
-             select 1 from pg_attribute s where s.attrelid = c.oid and s.attname = 'account_scope_id')
-            or (c.relnamespace = 'public'::regnamespace and c.relkind = 'r' and c.relname <> 'projects'
-                and exists (select 1 from pg_attribute p2 where p2.attrelid = c.oid and p2.attname = 'project_id')
-                and not exists (
-                  select 1 from pg_trigger tg join pg_proc f on f.oid = tg.tgfoid
-                  where tg.tgrelid = c.oid and f.proname = 'enforce_project_scope_match'
-                    and (tg.tgtype & 2) <> 0   -- BEFORE
-                    and (tg.tgtype & 4) <> 0   -- INSERT
-                    and (tg.tgtype & 16) <> 0  -- UPDATE
-                ))
+           and exists (select 1 from pg_attribute p where p.attrelid = c.oid and p.attname = 'project_id')
+           and (
+             not exists (
+               select 1 from pg_attribute s where s.attrelid = c.oid and s.attname = 'account_scope_id')
+             or not exists (
+               select 1 from pg_trigger tg join pg_proc f on f.oid = tg.tgfoid
+               where tg.tgrelid = c.oid and f.proname = 'enforce_project_scope_match'
+                 and (tg.tgtype & 2) <> 0   -- BEFORE
+                 and (tg.tgtype & 4) <> 0   -- INSERT
+                 and (tg.tgtype & 16) <> 0) -- UPDATE
+           )
          order by 1",
     )
     .await;
@@ -634,7 +630,7 @@ async fn every_scoped_table_carries_the_scope_trigger() {
         "scoped tables without account_scope_id or the scope trigger: {unguarded:?}"
     );
     assert!(
-        scoped >= 38,
+        scoped >= 40,
         "expected every project table to be scoped, found {scoped}"
     );
 }
@@ -811,8 +807,7 @@ async fn the_listed_unique_constraints_hold() {
         exec_err(&test_db.db, &source(t.project_b, t.scope_b, "key-b", "7")).await;
     let second_source_same_project =
         exec_err(&test_db.db, &source(t.project_a, t.scope_a, "key-c", "8")).await;
-    let same_contact_other_project =
-        exec_err(&test_db.db, &contact(t.project_b, t.scope_b)).await;
+    let same_contact_other_project = exec_err(&test_db.db, &contact(t.project_b, t.scope_b)).await;
     let same_chunk = exec_err(&test_db.db, &chunk(t.project_a, t.scope_a)).await;
     let same_username = exec_err(
         &test_db.db,
@@ -861,7 +856,11 @@ async fn the_spec_indexes_exist() {
         ("rag_chunks", "(message_global_id, chunk_index)", true),
         ("signup_requests", "(username, created_at DESC)", false),
         ("signup_requests", "(expires_at)", false),
-        ("cw_conversations", "(project_id, updated_at DESC NULLS LAST)", false),
+        (
+            "cw_conversations",
+            "(project_id, updated_at DESC NULLS LAST)",
+            false,
+        ),
         (
             "cw_messages",
             "(project_id, conversation_global_id, created_at)",
@@ -1214,7 +1213,11 @@ async fn status_enums_match_the_check_constraints() {
             ("scheduled_jobs", "status", enums::ScheduledJobStatus),
             ("worker_runs", "status", enums::WorkerRunStatus),
             ("outbound_messages", "status", enums::OutboundStatus),
-            ("outbound_messages", "origin_kind", enums::OutboundOriginKind),
+            (
+                "outbound_messages",
+                "origin_kind",
+                enums::OutboundOriginKind
+            ),
             ("outbound_attempts", "status", enums::OutboundAttemptStatus),
             ("crm_accounts", "status", enums::CrmAccountStatus),
             (
@@ -1300,10 +1303,7 @@ async fn entities_round_trip_vectors_enums_and_money() {
         .expect("the offer");
 
     // Assert
-    assert_eq!(
-        chunk.embedding.expect("an embedding").to_vec(),
-        embedding
-    );
+    assert_eq!(chunk.embedding.expect("an embedding").to_vec(), embedding);
     assert_eq!(chunk.embedding_status, enums::EmbeddingStatus::Ready);
     assert_eq!(offer.total, Decimal::new(123_456, 2));
     assert_eq!(offer.currency, "EUR");

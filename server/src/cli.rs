@@ -23,7 +23,9 @@ pub async fn run(args: Vec<String>) -> ExitCode {
         "migrate" => migrate(&config).await,
         "seed-demo" => seed_demo(&config).await,
         other => {
-            eprintln!("unknown command {other:?}; expected serve | migrate | seed-demo | print-schema");
+            eprintln!(
+                "unknown command {other:?}; expected serve | migrate | seed-demo | print-schema"
+            );
             return ExitCode::from(2);
         }
     };
@@ -38,27 +40,43 @@ pub async fn run(args: Vec<String>) -> ExitCode {
 
 async fn migrate(config: &Config) -> anyhow::Result<()> {
     use anyhow::Context;
-    let pool = db::connect(config).await.context("connecting to the database")?;
-    db::migrate(&pool, config).await.context("applying migrations")?;
+    let pool = db::connect(config)
+        .await
+        .context("connecting to the database")?;
+    db::migrate(&pool, config)
+        .await
+        .context("applying migrations")?;
     tracing::info!("migrations applied");
     Ok(())
 }
 
 async fn seed_demo(config: &Config) -> anyhow::Result<()> {
     use anyhow::Context;
-    let pool = db::connect(config).await.context("connecting to the database")?;
-    db::migrate(&pool, config).await.context("applying migrations")?;
-    demo::seed(&pool).await.context("loading the demo workspace")?;
+    let pool = db::connect(config)
+        .await
+        .context("connecting to the database")?;
+    db::migrate(&pool, config)
+        .await
+        .context("applying migrations")?;
+    demo::seed(&pool)
+        .await
+        .context("loading the demo workspace")?;
     tracing::info!("demo workspace loaded");
     Ok(())
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     use anyhow::Context;
-    let pool = db::connect(&config).await.context("connecting to the database")?;
-    db::migrate(&pool, &config).await.context("applying migrations")?;
+    let pool = db::connect(&config)
+        .await
+        .context("connecting to the database")?;
+    db::migrate(&pool, &config)
+        .await
+        .context("applying migrations")?;
     if config.demo_seed {
-        demo::seed(&pool).await.context("loading the demo workspace")?;
+        demo::seed(&pool)
+            .await
+            .context("loading the demo workspace")?;
     }
     let state = http::AppState::new(config.clone(), pool);
     let router = http::build_router(state);

@@ -35,7 +35,9 @@ impl FromStr for AppEnv {
             "development" | "dev" => Ok(AppEnv::Development),
             "test" => Ok(AppEnv::Test),
             "production" | "prod" => Ok(AppEnv::Production),
-            other => Err(ConfigError::Invalid(format!("APP_ENV: unknown environment {other:?}"))),
+            other => Err(ConfigError::Invalid(format!(
+                "APP_ENV: unknown environment {other:?}"
+            ))),
         }
     }
 }
@@ -136,7 +138,10 @@ mod tests {
 
     #[test]
     fn app_env_parses_known_names_and_rejects_others() {
-        assert_eq!("production".parse::<AppEnv>().ok(), Some(AppEnv::Production));
+        assert_eq!(
+            "production".parse::<AppEnv>().ok(),
+            Some(AppEnv::Production)
+        );
         assert_eq!("DEV".parse::<AppEnv>().ok(), Some(AppEnv::Development));
         assert!("staging".parse::<AppEnv>().is_err());
     }

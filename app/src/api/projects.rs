@@ -51,7 +51,11 @@ pub async fn list_projects() -> Result<Vec<ProjectSummary>, ServerFnError> {
         out.extend(connection.edges.into_iter().map(|edge| {
             let node = edge.node;
             ProjectSummary {
-                created_on: node.created_at.get(..10).unwrap_or(&node.created_at).to_owned(),
+                created_on: node
+                    .created_at
+                    .get(..10)
+                    .unwrap_or(&node.created_at)
+                    .to_owned(),
                 id: node.id,
                 name: node.name,
                 created_at: node.created_at,

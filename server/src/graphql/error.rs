@@ -35,20 +35,26 @@ pub trait IntoGqlError {
 impl IntoGqlError for DomainError {
     fn into_gql(self) -> Error {
         match self {
-            DomainError::Unauthenticated => {
-                Error::new("Authentication required").extend_with(|_, e| e.set("code", codes::UNAUTHENTICATED))
+            DomainError::Unauthenticated => Error::new("Authentication required")
+                .extend_with(|_, e| e.set("code", codes::UNAUTHENTICATED)),
+            DomainError::Forbidden => {
+                Error::new("Not allowed").extend_with(|_, e| e.set("code", codes::FORBIDDEN))
             }
-            DomainError::Forbidden => Error::new("Not allowed").extend_with(|_, e| e.set("code", codes::FORBIDDEN)),
-            DomainError::NotFound(what) => {
-                Error::new(format!("{what} not found")).extend_with(|_, e| e.set("code", codes::NOT_FOUND))
-            }
+            DomainError::NotFound(what) => Error::new(format!("{what} not found"))
+                .extend_with(|_, e| e.set("code", codes::NOT_FOUND)),
             DomainError::Validation(fields) => {
                 let list: Vec<Value> = fields
                     .iter()
                     .map(|f| {
                         let mut obj = async_graphql::indexmap::IndexMap::new();
-                        obj.insert(async_graphql::Name::new("field"), Value::from(f.field.clone()));
-                        obj.insert(async_graphql::Name::new("message"), Value::from(f.message.clone()));
+                        obj.insert(
+                            async_graphql::Name::new("field"),
+                            Value::from(f.field.clone()),
+                        );
+                        obj.insert(
+                            async_graphql::Name::new("message"),
+                            Value::from(f.message.clone()),
+                        );
                         Value::Object(obj)
                     })
                     .collect();
@@ -62,7 +68,9 @@ impl IntoGqlError for DomainError {
                     e.set("fields", Value::List(list.clone()));
                 })
             }
-            DomainError::Conflict(message) => Error::new(message).extend_with(|_, e| e.set("code", codes::CONFLICT)),
+            DomainError::Conflict(message) => {
+                Error::new(message).extend_with(|_, e| e.set("code", codes::CONFLICT))
+            }
             DomainError::Database(err) => {
                 tracing::error!(error = %err, "database error");
                 Error::new("Internal error").extend_with(|_, e| e.set("code", codes::INTERNAL))

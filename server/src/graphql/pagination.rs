@@ -58,7 +58,10 @@ mod tests {
 
     #[test]
     fn a_forged_cursor_is_refused() {
-        assert_eq!(decode_time_id("not-a-cursor"), Err(PaginationError::BadCursor));
+        assert_eq!(
+            decode_time_id("not-a-cursor"),
+            Err(PaginationError::BadCursor)
+        );
     }
 
     #[test]

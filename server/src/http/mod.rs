@@ -70,7 +70,9 @@ pub fn build_router(state: AppState) -> Router {
     let shell_options = state.leptos_options.clone();
     let graphql_routes = Router::new()
         .route("/graphql", post(graphql::execute).get(graphql::graphiql))
-        .layer(RequestBodyLimitLayer::new(state.config.graphql_max_body_bytes));
+        .layer(RequestBodyLimitLayer::new(
+            state.config.graphql_max_body_bytes,
+        ));
     Router::new()
         .merge(graphql_routes)
         .route("/health", get(health::check))
@@ -80,7 +82,9 @@ pub fn build_router(state: AppState) -> Router {
             move || provide_context(executor.clone()),
             move || app::shell(shell_options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

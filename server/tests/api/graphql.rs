@@ -17,7 +17,10 @@ async fn projects_lists_the_demo_workspace() {
     // Assert
     assert!(body["errors"].is_null(), "{body}");
     assert_eq!(body["data"]["projects"]["totalCount"], 1);
-    assert_eq!(body["data"]["projects"]["edges"][0]["node"]["name"], "Demo workspace");
+    assert_eq!(
+        body["data"]["projects"]["edges"][0]["node"]["name"],
+        "Demo workspace"
+    );
 }
 
 #[tokio::test]
@@ -40,7 +43,9 @@ async fn projects_pages_with_cursors_without_gaps_or_repeats() {
     let mut seen = Vec::new();
     let mut after = serde_json::Value::Null;
     loop {
-        let body = app.graphql(PROJECTS, json!({ "first": 2, "after": after })).await;
+        let body = app
+            .graphql(PROJECTS, json!({ "first": 2, "after": after }))
+            .await;
         let page = &body["data"]["projects"];
         assert_eq!(page["totalCount"], 5);
         for edge in page["edges"].as_array().unwrap() {
@@ -70,7 +75,10 @@ async fn an_out_of_range_page_size_is_a_validation_error() {
 
     // Assert
     assert_eq!(body["errors"][0]["extensions"]["code"], "VALIDATION");
-    assert_eq!(body["errors"][0]["extensions"]["fields"][0]["field"], "first");
+    assert_eq!(
+        body["errors"][0]["extensions"]["fields"][0]["field"],
+        "first"
+    );
 }
 
 #[tokio::test]
@@ -79,7 +87,9 @@ async fn a_forged_cursor_is_a_validation_error() {
     let app = spawn_app().await;
 
     // Act
-    let body = app.graphql(PROJECTS, json!({ "after": "bm90IGEgY3Vyc29y" })).await;
+    let body = app
+        .graphql(PROJECTS, json!({ "after": "bm90IGEgY3Vyc29y" }))
+        .await;
 
     // Assert
     assert_eq!(body["errors"][0]["extensions"]["code"], "VALIDATION");
@@ -89,7 +99,8 @@ async fn a_forged_cursor_is_a_validation_error() {
 async fn batched_requests_are_refused() {
     // Arrange
     let app = spawn_app().await;
-    let batch = json!([{ "query": "{ health { database } }" }, { "query": "{ health { database } }" }]);
+    let batch =
+        json!([{ "query": "{ health { database } }" }, { "query": "{ health { database } }" }]);
 
     // Act
     let response = app.post_graphql_raw(batch.to_string()).await;
@@ -147,12 +158,17 @@ async fn production_hides_introspection_suggestions_and_graphiql() {
     let app = spawn_app_in(AppEnv::Production).await;
 
     // Act
-    let introspection = app.graphql("{ __schema { types { name } } }", json!({})).await;
+    let introspection = app
+        .graphql("{ __schema { types { name } } }", json!({}))
+        .await;
     let typo = app.graphql("{ projectz { totalCount } }", json!({})).await;
     let graphiql = app.get("/graphql").await;
 
     // Assert
-    assert!(introspection["data"]["__schema"].is_null(), "{introspection}");
+    assert!(
+        introspection["data"]["__schema"].is_null(),
+        "{introspection}"
+    );
     let typo_message = typo["errors"][0]["message"].as_str().unwrap_or_default();
     assert!(!typo_message.contains("Did you mean"), "{typo_message}");
     assert_eq!(graphiql.status, StatusCode::NOT_FOUND);

@@ -25,18 +25,23 @@ pub struct TestApp {
 
 /// The server that tests create their databases on (its maintenance database).
 fn admin_url() -> String {
-    std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5433/postgres".to_owned())
+    std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5433/postgres".to_owned())
 }
 
 fn with_database(url: &str, name: &str) -> String {
-    let (base, _) = url.rsplit_once('/').expect("DATABASE_URL has a database path");
+    let (base, _) = url
+        .rsplit_once('/')
+        .expect("DATABASE_URL has a database path");
     format!("{base}/{name}")
 }
 
 /// A fresh database, migrated and seeded with the demo workspace, served in `env`.
 pub async fn spawn_app_in(env: AppEnv) -> TestApp {
     let name = format!("test_{}", uuid::Uuid::new_v4().simple());
-    let admin = Database::connect(admin_url()).await.expect("test database server reachable");
+    let admin = Database::connect(admin_url())
+        .await
+        .expect("test database server reachable");
     admin
         .execute_unprepared(&format!("create database {name}"))
         .await
@@ -49,7 +54,9 @@ pub async fn spawn_app_in(env: AppEnv) -> TestApp {
         db_max_connections: 5,
         ..Config::default()
     };
-    let pool = db::connect(&config).await.expect("connect to test database");
+    let pool = db::connect(&config)
+        .await
+        .expect("connect to test database");
     db::migrate(&pool, &config).await.expect("migrations apply");
     demo::seed(&pool).await.expect("demo seed loads");
     let router = build_router(AppState::new(config, pool.clone()));
@@ -72,9 +79,19 @@ pub struct TextResponse {
 impl TestApp {
     /// Sends one request through the router.
     pub async fn send(&self, request: Request<Body>) -> TextResponse {
-        let response = self.router.clone().oneshot(request).await.expect("router answers");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router answers");
         let status = response.status();
-        let bytes = response.into_body().collect().await.expect("body readable").to_bytes();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body readable")
+            .to_bytes();
         TextResponse {
             status,
             body: String::from_utf8_lossy(&bytes).into_owned(),
@@ -102,6 +119,11 @@ impl TestApp {
 
     /// GETs `path`.
     pub async fn get(&self, path: &str) -> TextResponse {
-        self.send(Request::get(path).body(Body::empty()).expect("valid request")).await
+        self.send(
+            Request::get(path)
+                .body(Body::empty())
+                .expect("valid request"),
+        )
+        .await
     }
 }

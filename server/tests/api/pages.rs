@@ -12,7 +12,11 @@ async fn the_home_page_is_rendered_on_the_server_with_the_demo_project() {
 
     // Assert
     assert_eq!(response.status, StatusCode::OK);
-    assert!(response.body.contains("Demo workspace"), "{}", response.body);
+    assert!(
+        response.body.contains("Demo workspace"),
+        "{}",
+        response.body
+    );
     assert!(response.body.contains("/pkg/revintel"));
 }
 

@@ -2,8 +2,8 @@
 use chrono::{DateTime, Utc};
 use entity::projects;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::Condition,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, sea_query::Condition,
 };
 use uuid::Uuid;
 

@@ -27,14 +27,17 @@ impl ProjectsQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, ProjectNode, ConnectionTotals>> {
-        let first = pagination::page_size(first).map_err(|e| validation("first", &e.to_string()))?;
+        let first =
+            pagination::page_size(first).map_err(|e| validation("first", &e.to_string()))?;
         let after = after
             .map(|c| pagination::decode_time_id(&c))
             .transpose()
             .map_err(|e| validation("after", &e.to_string()))?
             .map(|(created_at, id)| ProjectCursor { created_at, id });
         let db = ctx.data::<DatabaseConnection>()?;
-        let page = projects::list(db, first, after).await.map_err(IntoGqlError::into_gql)?;
+        let page = projects::list(db, first, after)
+            .await
+            .map_err(IntoGqlError::into_gql)?;
         let mut connection = Connection::with_additional_fields(
             after.is_some(),
             page.has_next_page,
