@@ -119,7 +119,8 @@ impl Config {
             .merge(
                 Env::raw()
                     .only(&["leptos_site_addr", "leptos_site_root", "leptos_output_name"])
-                    .map(|key| match key.as_str() {
+                    // Keys keep the environment's case here; compare without it.
+                    .map(|key| match key.as_str().to_ascii_lowercase().as_str() {
                         "leptos_site_addr" => "bind_addr".into(),
                         "leptos_site_root" => "site_root".into(),
                         _ => "output_name".into(),
@@ -144,6 +145,22 @@ mod tests {
         );
         assert_eq!("DEV".parse::<AppEnv>().ok(), Some(AppEnv::Development));
         assert!("staging".parse::<AppEnv>().is_err());
+    }
+
+    #[test]
+    fn cargo_leptos_variables_fill_the_matching_settings() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("LEPTOS_SITE_ROOT", "target/site");
+            jail.set_env("LEPTOS_OUTPUT_NAME", "bundle");
+            jail.set_env("LEPTOS_SITE_ADDR", "127.0.0.1:4000");
+            jail.set_env("APP_ENV", "production");
+            let config = Config::from_env().map_err(|e| e.to_string())?;
+            assert_eq!(config.site_root, "target/site");
+            assert_eq!(config.output_name, "bundle");
+            assert_eq!(config.bind_addr.port(), 4000);
+            assert_eq!(config.app_env, AppEnv::Production);
+            Ok(())
+        });
     }
 
     #[test]

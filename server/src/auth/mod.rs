@@ -1,6 +1,10 @@
 //! Identity of the caller, derived from request headers in one place. Sessions, CSRF and API
 //! tokens land with the identity issue; until then every caller is anonymous.
+pub mod scope;
+
 use axum::http::HeaderMap;
+
+pub use scope::Scope;
 
 /// Who is calling.
 #[derive(Debug, Clone, PartialEq, Eq)]
