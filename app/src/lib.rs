@@ -3,6 +3,7 @@
 pub mod api;
 pub mod components;
 pub mod pages;
+pub mod session_state;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -13,7 +14,14 @@ use leptos_router::{
 
 use crate::{
     components::layout::Shell,
-    pages::{not_found::NotFound, projects::ProjectsPage},
+    pages::{
+        login::LoginPage,
+        not_found::NotFound,
+        projects::ProjectsPage,
+        settings::SettingsPage,
+        signup::{ConfirmSignupPage, SignupPage},
+    },
+    session_state::SessionState,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -40,6 +48,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    SessionState::provide();
     mark_hydrated();
     view! {
         <Stylesheet id="leptos" href="/pkg/revintel.css"/>
@@ -48,6 +57,10 @@ pub fn App() -> impl IntoView {
             <Shell>
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=StaticSegment("") view=ProjectsPage/>
+                    <Route path=StaticSegment("login") view=LoginPage/>
+                    <Route path=StaticSegment("signup") view=SignupPage/>
+                    <Route path=(StaticSegment("signup"), StaticSegment("confirm")) view=ConfirmSignupPage/>
+                    <Route path=StaticSegment("settings") view=SettingsPage/>
                 </Routes>
             </Shell>
         </Router>

@@ -84,6 +84,38 @@ pub struct Config {
     pub graphql_max_body_bytes: usize,
     /// `LEPTOS_SITE_ROOT`: where cargo-leptos put the built site.
     pub site_root: String,
+    /// `REVINTEL_SESSION_IDLE_TIMEOUT_SECS`: a session unused this long ends.
+    pub session_idle_timeout_secs: i64,
+    /// `REVINTEL_SESSION_ABSOLUTE_TIMEOUT_SECS`: a session this old ends.
+    pub session_absolute_timeout_secs: i64,
+    /// `REVINTEL_COOKIE_SECURE`: served over TLS (Secure + `__Host-` cookie).
+    pub cookie_secure: bool,
+    /// `REVINTEL_PASSWORD_HASH_CONCURRENCY`: argon2 hashes at once (each ~19 MiB, one core).
+    pub password_hash_concurrency: usize,
+    /// `REVINTEL_TELEGRAM_BOT_TOKEN`: the bot that carries signup PINs to the owner.
+    pub telegram_bot_token: Option<String>,
+    /// `REVINTEL_TELEGRAM_API_BASE`: the Bot API's base URL (tests point it at a fake).
+    pub telegram_api_base: String,
+    /// `REVINTEL_TELEGRAM_WEBHOOK_SECRET`: expected `X-Telegram-Bot-Api-Secret-Token`.
+    pub telegram_webhook_secret: Option<String>,
+    /// `REVINTEL_WORKERS`: run the job workers and the scheduler inside `serve`.
+    pub workers: bool,
+    /// `REVINTEL_WORKER_CONCURRENCY`: jobs run at once per process.
+    pub worker_concurrency: usize,
+    /// `REVINTEL_WORKER_LEASE_SECONDS`: a claimed job's lease (renewed every third of it).
+    pub worker_lease_seconds: u64,
+    /// `REVINTEL_WORKER_POLL_SECONDS`: idle workers poll this often (NOTIFY wakes them sooner).
+    pub worker_poll_seconds: u64,
+    /// `REVINTEL_SCHEDULER_TICK_SECONDS`: how often due syncs are enqueued.
+    pub scheduler_tick_seconds: u64,
+    /// `REVINTEL_CHATWOOT_TIMEOUT_SECONDS`: per-request timeout of Chatwoot calls.
+    pub chatwoot_timeout_seconds: u64,
+    /// `REVINTEL_CHATWOOT_FULL_RESCAN_HOURS`: a full re-scan (catches silent edits) this often.
+    pub chatwoot_full_rescan_hours: u64,
+    /// `REVINTEL_CHATWOOT_MESSAGE_CONCURRENCY`: conversations whose messages load at once.
+    pub chatwoot_message_concurrency: usize,
+    /// `REVINTEL_WEBHOOK_MAX_SKEW_SECONDS`: signed webhooks older or newer than this are stale.
+    pub webhook_max_skew_seconds: i64,
     /// `LEPTOS_OUTPUT_NAME`: the wasm/js bundle name.
     pub output_name: String,
 }
@@ -101,6 +133,22 @@ impl Default for Config {
             graphql_max_complexity: 1_000,
             graphql_max_body_bytes: 1024 * 1024,
             site_root: "target/site".to_owned(),
+            session_idle_timeout_secs: 8 * 3600,
+            session_absolute_timeout_secs: 7 * 24 * 3600,
+            cookie_secure: false,
+            password_hash_concurrency: 2,
+            telegram_bot_token: None,
+            telegram_api_base: "https://api.telegram.org".to_owned(),
+            telegram_webhook_secret: None,
+            workers: true,
+            worker_concurrency: 2,
+            worker_lease_seconds: 120,
+            worker_poll_seconds: 5,
+            scheduler_tick_seconds: 30,
+            chatwoot_timeout_seconds: 30,
+            chatwoot_full_rescan_hours: 24,
+            chatwoot_message_concurrency: 4,
+            webhook_max_skew_seconds: 300,
             output_name: "revintel".to_owned(),
         }
     }

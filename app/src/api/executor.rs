@@ -6,17 +6,20 @@ use leptos::prelude::use_context;
 
 use super::ApiError;
 
+/// Header the API reads the CSRF token from.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
 /// A boxed future, so the executor trait stays object-safe.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Executes GraphQL requests against the server's schema; implemented by the server, which
-/// derives the caller's identity from the same headers an HTTP request would carry.
+/// derives the caller's identity from the same request parts an HTTP request would carry.
 pub trait GraphqlExecutor: Send + Sync + 'static {
-    /// Runs one request on behalf of the client that sent `headers`.
+    /// Runs one request on behalf of the client whose request is `parts`.
     fn execute(
         &self,
         request: async_graphql::Request,
-        headers: http::HeaderMap,
+        parts: http::request::Parts,
     ) -> BoxFuture<'_, async_graphql::Response>;
 }
 
@@ -24,15 +27,35 @@ pub trait GraphqlExecutor: Send + Sync + 'static {
 #[derive(Clone)]
 pub struct Executor(pub Arc<dyn GraphqlExecutor>);
 
-/// Runs the typed operation `Q` with `variables` for the current request's caller.
+/// Runs the typed query `Q` with `variables` for the current request's caller.
 pub async fn run<Q: GraphQLQuery>(variables: Q::Variables) -> Result<Q::ResponseData, ApiError> {
+    execute::<Q>(variables, None).await
+}
+
+/// Runs the typed mutation `Q`, presenting `csrf_token` (from the submitted form) as the
+/// `X-CSRF-Token` header, exactly as an API client would.
+pub async fn run_mutation<Q: GraphQLQuery>(
+    variables: Q::Variables,
+    csrf_token: &str,
+) -> Result<Q::ResponseData, ApiError> {
+    execute::<Q>(variables, Some(csrf_token)).await
+}
+
+async fn execute<Q: GraphQLQuery>(
+    variables: Q::Variables,
+    csrf_token: Option<&str>,
+) -> Result<Q::ResponseData, ApiError> {
     let Executor(executor) = use_context::<Executor>().ok_or_else(|| {
         tracing::error!("no GraphQL executor in context");
         ApiError::Internal
     })?;
-    let headers = use_context::<http::request::Parts>()
-        .map(|parts| parts.headers)
-        .unwrap_or_default();
+    let mut parts = use_context::<http::request::Parts>()
+        .unwrap_or_else(|| http::Request::new(()).into_parts().0);
+    if let Some(token) = csrf_token {
+        let value = http::HeaderValue::from_str(token)
+            .map_err(|_| ApiError::Api("Invalid form token".to_owned()))?;
+        parts.headers.insert(CSRF_HEADER, value);
+    }
     let body = Q::build_query(variables);
     let variables = serde_json::to_value(&body.variables).map_err(|e| {
         tracing::error!(error = %e, "variables did not serialise");
@@ -41,7 +64,13 @@ pub async fn run<Q: GraphQLQuery>(variables: Q::Variables) -> Result<Q::Response
     let request = async_graphql::Request::new(body.query)
         .operation_name(body.operation_name)
         .variables(async_graphql::Variables::from_json(variables));
-    let response = executor.execute(request, headers).await;
+    let response = executor.execute(request, parts).await;
+    // Cookies the API sets (login, logout) reach the browser through the page's response.
+    if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
+        for cookie in response.http_headers.get_all(http::header::SET_COOKIE) {
+            options.append_header(http::header::SET_COOKIE, cookie.clone());
+        }
+    }
     if let Some(error) = response.errors.into_iter().next() {
         let code = error
             .extensions

@@ -3,6 +3,11 @@
 #[cfg(feature = "ssr")]
 pub mod executor;
 pub mod projects;
+pub mod session;
+pub mod settings;
+pub mod signup;
+
+use leptos::prelude::ServerFnError;
 
 /// Why a server function failed, in words a person can act on (GraphQL error messages are
 /// already client-safe: the server never puts database text in them).
@@ -20,4 +25,49 @@ pub enum ApiError {
     /// The API could not be reached or answered something unexpected.
     #[error("The server could not complete the request")]
     Internal,
+}
+
+// `ServerFnError: From<E: Error>` already turns an ApiError into `ServerError(message)`.
+
+/// The message of a server function error, without framework prefixes.
+pub fn error_text(error: &ServerFnError) -> String {
+    match error {
+        ServerFnError::ServerError(message) => message.clone(),
+        _ => "The server could not be reached; try again".to_owned(),
+    }
+}
+
+/// The part of a validation message that concerns `field` (the API words them as
+/// `Invalid input: field: message; other: message`).
+pub fn field_error(message: &str, field: &str) -> Option<String> {
+    let rest = message.strip_prefix("Invalid input: ")?;
+    rest.split("; ")
+        .find_map(|part| part.strip_prefix(field).and_then(|m| m.strip_prefix(": ")))
+        .map(str::to_owned)
+}
+
+/// Whether an error message is only about fields (so the form shows it beside them).
+pub fn is_field_message(message: &str) -> bool {
+    message.starts_with("Invalid input: ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_errors_are_picked_out_of_the_api_summary() {
+        let message =
+            "Invalid input: username: is already taken; password: use at least 10 characters";
+        assert_eq!(
+            field_error(message, "username").as_deref(),
+            Some("is already taken")
+        );
+        assert_eq!(
+            field_error(message, "password").as_deref(),
+            Some("use at least 10 characters")
+        );
+        assert_eq!(field_error(message, "pin"), None);
+        assert_eq!(field_error("Not allowed", "username"), None);
+    }
 }

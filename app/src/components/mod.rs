@@ -1,3 +1,4 @@
 //! Reusable components.
 pub mod feedback;
+pub mod forms;
 pub mod layout;

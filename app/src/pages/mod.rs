@@ -1,3 +1,6 @@
 //! One module per page.
+pub mod login;
 pub mod not_found;
 pub mod projects;
+pub mod settings;
+pub mod signup;

@@ -1,24 +1,66 @@
-//! The projects page: the workspaces the caller can open.
+//! The projects page: the workspaces the user belongs to, and a form to start a new one.
 use leptos::prelude::*;
 
 use crate::{
-    api::projects::{ProjectSummary, list_projects},
-    components::feedback::{EmptyState, ErrorPanel, Loading},
+    api::{
+        projects::{ProjectSummary, list_projects},
+        session::CreateProject,
+    },
+    components::{
+        feedback::{EmptyState, ErrorPanel, Loading},
+        forms::{Field, FormError, action_error},
+    },
+    session_state::{refresh_on, use_session},
 };
 
-/// Lists projects with their creation dates.
+/// Lists projects; visitors are asked to sign in.
 #[component]
 pub fn ProjectsPage() -> impl IntoView {
-    let projects = Resource::new(|| (), |_| list_projects());
+    let state = use_session();
     view! {
         <h1>"Projects"</h1>
-        <Suspense fallback=|| view! { <Loading label="Loading projects…"/> }>
+        <Transition fallback=|| view! { <Loading label="Loading…"/> }>
+            {move || Suspend::new(async move {
+                match state.session.await {
+                    Ok(Some(session)) => view! { <SignedIn csrf=session.csrf_token/> }.into_any(),
+                    Ok(None) => view! {
+                        <div class="empty-state">
+                            <p class="empty-title">"Sign in to see your projects"</p>
+                            <p><a href="/login">"Sign in"</a>" or "<a href="/signup">"request an account"</a></p>
+                        </div>
+                    }
+                    .into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert">{crate::api::error_text(&e)}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn SignedIn(csrf: String) -> impl IntoView {
+    let state = use_session();
+    let create = ServerAction::<CreateProject>::new();
+    refresh_on(move || create.version().get());
+    let error = action_error(create.value());
+    let projects = Resource::new(move || state.version.get(), |_| list_projects());
+    view! {
+        <Transition fallback=|| view! { <Loading label="Loading projects…"/> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors=errors/> }>
                 {move || Suspend::new(async move {
                     projects.await.map(|list| view! { <ProjectTable projects=list/> })
                 })}
             </ErrorBoundary>
-        </Suspense>
+        </Transition>
+        <section class="panel">
+            <h2>"New project"</h2>
+            <ActionForm action=create attr:class="form inline" attr:data-testid="create-project-form">
+                <Field name="name" api_field="name" label="Project name" error/>
+                <input type="hidden" name="csrf" value=csrf/>
+                <FormError error fields=&["name"]/>
+                <button type="submit" class="btn-primary">"Create project"</button>
+            </ActionForm>
+        </section>
     }
 }
 
@@ -28,7 +70,7 @@ fn ProjectTable(projects: Vec<ProjectSummary>) -> impl IntoView {
         return view! {
             <EmptyState
                 title="No projects yet"
-                hint="Run `scripts/dev.sh` to load the demo workspace, or create a project once sign-in is available."
+                hint="Create one below; you will own it and can bind a Chatwoot account in Settings."
             />
         }
         .into_any();

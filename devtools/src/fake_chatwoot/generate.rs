@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::world::{Account, Agent, Attachment, Contact, Conversation, Inbox, Message, Sender, World};
+use super::world::{
+    Account, Agent, Attachment, Contact, Conversation, Inbox, Message, Sender, World,
+};
 
 /// What to generate for one account.
 #[derive(Debug, Clone)]
@@ -129,22 +131,58 @@ const LAST: &[&str] = &[
     "Andersen", "Haddad", "Murphy", "Novak", "Kim", "Moreau", "Costa", "Jensen", "Iyer",
 ];
 const COMPANIES: &[&str] = &[
-    "Bluefin Logistics", "Cobalt Labs", "Driftwood Hotels", "Evergreen Dental", "Foxglove Media",
-    "Granite Insurance", "Harbor Foods", "Ionic Solar", "Juniper Retail", "Kestrel Aviation",
-    "Lumen Clinics", "Mosaic Schools",
+    "Bluefin Logistics",
+    "Cobalt Labs",
+    "Driftwood Hotels",
+    "Evergreen Dental",
+    "Foxglove Media",
+    "Granite Insurance",
+    "Harbor Foods",
+    "Ionic Solar",
+    "Juniper Retail",
+    "Kestrel Aviation",
+    "Lumen Clinics",
+    "Mosaic Schools",
 ];
 const CITIES: &[(&str, &str)] = &[
-    ("Berlin", "Germany"), ("Lisbon", "Portugal"), ("Austin", "United States"),
-    ("Toronto", "Canada"), ("Bangalore", "India"), ("Lagos", "Nigeria"), ("Osaka", "Japan"),
-    ("Warsaw", "Poland"), ("Lyon", "France"), ("Sao Paulo", "Brazil"),
+    ("Berlin", "Germany"),
+    ("Lisbon", "Portugal"),
+    ("Austin", "United States"),
+    ("Toronto", "Canada"),
+    ("Bangalore", "India"),
+    ("Lagos", "Nigeria"),
+    ("Osaka", "Japan"),
+    ("Warsaw", "Poland"),
+    ("Lyon", "France"),
+    ("Sao Paulo", "Brazil"),
 ];
-const ADJ: &[&str] = &["small", "broken", "silent", "wild", "misty", "bold", "ancient", "lucky"];
-const NOUN: &[&str] = &["frost", "sun", "river", "meadow", "cloud", "ember", "pine", "harbor"];
+const ADJ: &[&str] = &[
+    "small", "broken", "silent", "wild", "misty", "bold", "ancient", "lucky",
+];
+const NOUN: &[&str] = &[
+    "frost", "sun", "river", "meadow", "cloud", "ember", "pine", "harbor",
+];
 const PLANS: &[&str] = &["starter", "growth", "business", "enterprise"];
-const LABELS: &[&str] = &["lead", "renewal", "billing", "bug", "vip", "churn-risk", "onboarding"];
+const LABELS: &[&str] = &[
+    "lead",
+    "renewal",
+    "billing",
+    "bug",
+    "vip",
+    "churn-risk",
+    "onboarding",
+];
+
+/// A topic: name, customer lines (the first opens), agent replies, private notes.
+type Topic = (
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static [&'static str],
+);
 
 /// Opening lines and follow-ups by topic; `{company}`, `{plan}`, `{seats}` are filled in.
-const TOPICS: &[(&str, &[&str], &[&str], &[&str])] = &[
+const TOPICS: &[Topic] = &[
     (
         "pricing",
         &[
@@ -236,10 +274,26 @@ pub fn add_account(world: &mut World, s: &Scenario) {
     let mut rng = Rng(s.seed ^ (s.account_id as u64).wrapping_mul(0x1000_0000_01B3));
     let base_inbox = s.account_id * 10;
     let inboxes = vec![
-        Inbox { id: base_inbox + 1, name: "Website chat".into(), channel_type: "Channel::WebWidget".into() },
-        Inbox { id: base_inbox + 2, name: "Sales email".into(), channel_type: "Channel::Email".into() },
-        Inbox { id: base_inbox + 3, name: "WhatsApp".into(), channel_type: "Channel::Whatsapp".into() },
-        Inbox { id: base_inbox + 4, name: "Support API".into(), channel_type: "Channel::Api".into() },
+        Inbox {
+            id: base_inbox + 1,
+            name: "Website chat".into(),
+            channel_type: "Channel::WebWidget".into(),
+        },
+        Inbox {
+            id: base_inbox + 2,
+            name: "Sales email".into(),
+            channel_type: "Channel::Email".into(),
+        },
+        Inbox {
+            id: base_inbox + 3,
+            name: "WhatsApp".into(),
+            channel_type: "Channel::Whatsapp".into(),
+        },
+        Inbox {
+            id: base_inbox + 4,
+            name: "Support API".into(),
+            channel_type: "Channel::Api".into(),
+        },
     ];
     let agents: Vec<Agent> = (0..4)
         .map(|i| {
@@ -301,7 +355,12 @@ pub fn add_account(world: &mut World, s: &Scenario) {
     for _ in 0..s.anonymous_contacts {
         let id = world.take_contact_id();
         let created_at = s.start_unix + rng.range(0, span);
-        let name = format!("{}-{}-{}", rng.pick(ADJ), rng.pick(NOUN), rng.range(100, 999));
+        let name = format!(
+            "{}-{}-{}",
+            rng.pick(ADJ),
+            rng.pick(NOUN),
+            rng.range(100, 999)
+        );
         contacts.insert(
             id,
             Contact {
@@ -377,7 +436,8 @@ pub fn add_account(world: &mut World, s: &Scenario) {
                 .replace("{seats}", &seats)
         };
         let status = *rng.pick(&["open", "open", "resolved", "resolved", "pending", "snoozed"]);
-        let assignee = (!rng.chance(20)).then(|| agents[rng.range(0, agents.len() as i64) as usize].id);
+        let assignee =
+            (!rng.chance(20)).then(|| agents[rng.range(0, agents.len() as i64) as usize].id);
         let created_at = s.start_unix + rng.range(0, span);
         if anonymous && let Some(contact) = contacts.get_mut(&contact_id) {
             // A widget visitor comes into existence with its first conversation.
@@ -397,32 +457,76 @@ pub fn add_account(world: &mut World, s: &Scenario) {
                 Option<Sender>,
                 usize,
             ) = if seq == 0 {
-                (Some(fill(customer[0])), 0, false, Some(Sender::Contact(contact_id)), 0)
+                (
+                    Some(fill(customer[0])),
+                    0,
+                    false,
+                    Some(Sender::Contact(contact_id)),
+                    0,
+                )
             } else if last_one && status == "resolved" {
                 let who = assignee
                     .and_then(|a| agents.iter().find(|x| x.id == a))
                     .map_or("Automation System".to_owned(), |a| a.name.clone());
-                (Some(format!("Conversation was marked resolved by {who}")), 2, false, None, 0)
+                (
+                    Some(format!("Conversation was marked resolved by {who}")),
+                    2,
+                    false,
+                    None,
+                    0,
+                )
             } else if roll < 38 {
                 let agent = assignee.unwrap_or(agents[0].id);
-                let line = fill(*rng.pick(agent_lines));
-                (Some(line), 1, false, Some(Sender::Agent(agent)), usize::from(rng.chance(8)))
+                let line = fill(rng.pick::<&str>(agent_lines));
+                (
+                    Some(line),
+                    1,
+                    false,
+                    Some(Sender::Agent(agent)),
+                    usize::from(rng.chance(8)),
+                )
             } else if roll < 74 {
-                (Some(fill(*rng.pick(customer))), 0, false, Some(Sender::Contact(contact_id)), 0)
+                (
+                    Some(fill(rng.pick::<&str>(customer))),
+                    0,
+                    false,
+                    Some(Sender::Contact(contact_id)),
+                    0,
+                )
             } else if roll < 83 {
                 let agent = assignee.unwrap_or(agents[1 % agents.len()].id);
-                (Some(fill(*rng.pick(notes))), 1, true, Some(Sender::Agent(agent)), 0)
+                (
+                    Some(fill(rng.pick::<&str>(notes))),
+                    1,
+                    true,
+                    Some(Sender::Agent(agent)),
+                    0,
+                )
             } else if roll < 91 {
                 // Attachment-only: Chatwoot sends `content: null`.
-                (None, 0, false, Some(Sender::Contact(contact_id)), 1 + usize::from(rng.chance(30)))
+                (
+                    None,
+                    0,
+                    false,
+                    Some(Sender::Contact(contact_id)),
+                    1 + usize::from(rng.chance(30)),
+                )
             } else if roll < 97 {
                 let who = assignee
                     .and_then(|a| agents.iter().find(|x| x.id == a))
                     .map_or("Olivia Garcia".to_owned(), |a| a.name.clone());
-                (Some(format!("Assigned to {who} by Automation System")), 2, false, None, 0)
+                (
+                    Some(format!("Assigned to {who} by Automation System")),
+                    2,
+                    false,
+                    None,
+                    0,
+                )
             } else {
                 (
-                    Some(format!("Hi! Your {plan} trial ends in 3 days. Reply YES to talk to sales.")),
+                    Some(format!(
+                        "Hi! Your {plan} trial ends in 3 days. Reply YES to talk to sales."
+                    )),
                     3,
                     false,
                     Some(Sender::Agent(agents[0].id)),
@@ -459,7 +563,12 @@ pub fn add_account(world: &mut World, s: &Scenario) {
                     created_at: t,
                     updated_at: t,
                     sender,
-                    status: if message_type == 1 { "delivered" } else { "sent" }.to_owned(),
+                    status: if message_type == 1 {
+                        "delivered"
+                    } else {
+                        "sent"
+                    }
+                    .to_owned(),
                     attachments,
                     content_attributes: json!({}),
                 },
@@ -547,10 +656,16 @@ mod tests {
         assert_eq!(totals.messages, 10_000);
         let account = world.account(9).expect("account exists");
         let all: Vec<&Message> = account.messages.values().flatten().collect();
-        assert!(all.iter().any(|m| m.content.is_none() && !m.attachments.is_empty()));
+        assert!(
+            all.iter()
+                .any(|m| m.content.is_none() && !m.attachments.is_empty())
+        );
         assert!(all.iter().any(|m| m.private));
         assert!(all.iter().any(|m| m.message_type == 2));
-        assert!(totals.contacts > totals.listed_contacts, "anonymous contacts exist");
+        assert!(
+            totals.contacts > totals.listed_contacts,
+            "anonymous contacts exist"
+        );
         let inboxes: std::collections::BTreeSet<i64> =
             account.conversations.values().map(|c| c.inbox_id).collect();
         assert!(inboxes.len() >= 3);

@@ -232,7 +232,11 @@ impl World {
     pub fn totals(&self, account_id: i64) -> Option<Totals> {
         let account = self.accounts.get(&account_id)?;
         Some(Totals {
-            listed_contacts: account.contacts.values().filter(|c| c.is_resolved()).count(),
+            listed_contacts: account
+                .contacts
+                .values()
+                .filter(|c| c.is_resolved())
+                .count(),
             contacts: account.contacts.len(),
             conversations: account.conversations.len(),
             messages: account.messages.values().map(Vec::len).sum(),
@@ -297,20 +301,24 @@ impl World {
         {
             contact.last_activity_at = Some(contact.last_activity_at.unwrap_or(0).max(new.at));
         }
-        account.messages.entry(display_id).or_default().push(Message {
-            id,
-            conversation_id: display_id,
-            inbox_id,
-            content: new.content,
-            message_type: new.message_type,
-            private: new.private,
-            created_at: new.at,
-            updated_at: new.at,
-            sender: new.sender,
-            status: "sent".to_owned(),
-            attachments: Vec::new(),
-            content_attributes: json!({}),
-        });
+        account
+            .messages
+            .entry(display_id)
+            .or_default()
+            .push(Message {
+                id,
+                conversation_id: display_id,
+                inbox_id,
+                content: new.content,
+                message_type: new.message_type,
+                private: new.private,
+                created_at: new.at,
+                updated_at: new.at,
+                sender: new.sender,
+                status: "sent".to_owned(),
+                attachments: Vec::new(),
+                content_attributes: json!({}),
+            });
         Some(id)
     }
 
@@ -551,10 +559,7 @@ impl Account {
             .and_then(|m| m.iter().find(|m| m.message_type == 1 && !m.private))
             .map_or(0, |m| m.created_at);
         let unread = messages.map_or(0, |m| {
-            m.iter()
-                .rev()
-                .take_while(|m| m.message_type == 0)
-                .count()
+            m.iter().rev().take_while(|m| m.message_type == 0).count()
         });
         let mut meta = json!({
             "sender": contact.map(|ct| self.contact_json(ct, false)),
@@ -643,7 +648,10 @@ impl Account {
         if let Some(s) = sender.as_mut().and_then(Value::as_object_mut)
             && s.get("type").and_then(Value::as_str) == Some("user")
         {
-            s.insert("email".to_owned(), json!(self.agent(message.sender_id()?)?.email));
+            s.insert(
+                "email".to_owned(),
+                json!(self.agent(message.sender_id()?)?.email),
+            );
         }
         let mut v = json!({
             "event": event,

@@ -1,14 +1,21 @@
 //! The demo workspace that a fresh local checkout starts with. Demo data only: loaded by
 //! `server seed-demo` or `REVINTEL_DEMO_SEED=true`, never by production paths.
-use sea_orm::{ConnectionTrait, DbErr, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+
+use crate::{auth::password::PasswordHasher, domain::error::DomainResult};
 
 /// Scope key of the demo account scope.
 pub const DEMO_SCOPE_KEY: &str = "demo";
 /// Name of the demo project.
 pub const DEMO_PROJECT_NAME: &str = "Demo workspace";
+/// The demo login (shown in the README; local demo only).
+pub const DEMO_USERNAME: &str = "demo";
+/// The demo password (local demo only).
+pub const DEMO_PASSWORD: &str = "demo-password";
 
-/// Creates the demo account scope and project unless they exist. Safe to run on every start.
-pub async fn seed<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+/// Creates the demo account scope, project and user (an admin who owns the project) unless
+/// they exist. Safe to run on every start.
+pub async fn seed(db: &DatabaseConnection, hasher: &PasswordHasher) -> DomainResult<()> {
     let backend = db.get_database_backend();
     db.execute_raw(Statement::from_sql_and_values(
         backend,
@@ -24,6 +31,30 @@ pub async fn seed<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
         where not exists (select 1 from projects p where p.account_scope_id = scope.id)
         "#,
         [DEMO_SCOPE_KEY.into(), DEMO_PROJECT_NAME.into()],
+    ))
+    .await?;
+    let exists = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            "select 1 as one from app_users where username = $1",
+            [DEMO_USERNAME.into()],
+        ))
+        .await?
+        .is_some();
+    if !exists {
+        super::identity::create_user(db, hasher, DEMO_USERNAME, DEMO_PASSWORD, true).await?;
+    }
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        r#"
+        insert into project_members (project_id, user_id, account_scope_id, role)
+        select p.id, u.id, p.account_scope_id, 'owner'
+        from projects p
+        join account_scopes s on s.id = p.account_scope_id and s.scope_key = $1
+        join app_users u on u.username = $2
+        on conflict (project_id, user_id) do nothing
+        "#,
+        [DEMO_SCOPE_KEY.into(), DEMO_USERNAME.into()],
     ))
     .await?;
     Ok(())

@@ -7,9 +7,18 @@ pub enum DomainError {
     /// The caller is not signed in.
     #[error("authentication required")]
     Unauthenticated,
+    /// Wrong username or password (never says which).
+    #[error("invalid username or password")]
+    InvalidCredentials,
     /// The caller may not do this.
     #[error("not allowed")]
     Forbidden,
+    /// Signed in, but no project is selected (or the selected one is no longer accessible).
+    #[error("no active project")]
+    NoActiveProject,
+    /// Too many attempts; retry after this many seconds.
+    #[error("too many attempts")]
+    RateLimited(i64),
     /// The thing does not exist (or is not visible to the caller, which reads the same).
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -19,6 +28,13 @@ pub enum DomainError {
     /// The write conflicts with existing data.
     #[error("{0}")]
     Conflict(String),
+    /// Something of ours failed (hashing, an upstream service); the message is logged, and the
+    /// client gets a generic one.
+    #[error("internal error: {0}")]
+    Internal(String),
+    /// A service we depend on could not do its part; the message is safe to show.
+    #[error("{0}")]
+    Unavailable(&'static str),
     /// The database failed. Its message is logged, never shown to a client.
     #[error("database error")]
     Database(#[from] DbErr),

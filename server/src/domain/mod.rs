@@ -1,7 +1,11 @@
 //! Bounded contexts: each folder holds one context's services and types. Services are the only
 //! code that touches the ORM; resolvers and server functions call them.
+pub mod audit;
 pub mod demo;
 pub mod error;
+pub mod identity;
+pub mod ingest;
 pub mod projects;
+pub mod tokens;
 
 pub use error::DomainError;

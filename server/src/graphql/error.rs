@@ -37,6 +37,18 @@ impl IntoGqlError for DomainError {
         match self {
             DomainError::Unauthenticated => Error::new("Authentication required")
                 .extend_with(|_, e| e.set("code", codes::UNAUTHENTICATED)),
+            DomainError::InvalidCredentials => Error::new("Invalid username or password")
+                .extend_with(|_, e| e.set("code", codes::UNAUTHENTICATED)),
+            DomainError::NoActiveProject => {
+                Error::new("Choose a project you are a member of first")
+                    .extend_with(|_, e| e.set("code", codes::FORBIDDEN))
+            }
+            DomainError::RateLimited(retry_after) => {
+                Error::new("Too many attempts; try again later").extend_with(move |_, e| {
+                    e.set("code", codes::RATE_LIMITED);
+                    e.set("retryAfterSeconds", retry_after);
+                })
+            }
             DomainError::Forbidden => {
                 Error::new("Not allowed").extend_with(|_, e| e.set("code", codes::FORBIDDEN))
             }
@@ -70,6 +82,13 @@ impl IntoGqlError for DomainError {
             }
             DomainError::Conflict(message) => {
                 Error::new(message).extend_with(|_, e| e.set("code", codes::CONFLICT))
+            }
+            DomainError::Internal(detail) => {
+                tracing::error!(error = %detail, "internal error");
+                Error::new("Internal error").extend_with(|_, e| e.set("code", codes::INTERNAL))
+            }
+            DomainError::Unavailable(message) => {
+                Error::new(message).extend_with(|_, e| e.set("code", codes::INTERNAL))
             }
             DomainError::Database(err) => {
                 tracing::error!(error = %err, "database error");

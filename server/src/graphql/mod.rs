@@ -1,25 +1,40 @@
 //! The one API: the async-graphql schema served at `/graphql` and executed in-process by the
-//! Leptos server functions.
+//! Leptos server functions. Both paths go through [`execute`], so the CSRF rule and the
+//! caller's identity apply identically.
+pub mod context;
 pub mod error;
+pub mod mutation;
 pub mod pagination;
 pub mod query;
 pub mod types;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Schema};
+use async_graphql::{
+    EmptySubscription, ErrorExtensionValues, Request, Response, Schema, ServerError,
+    parser::{
+        parse_query,
+        types::{DocumentOperations, OperationType},
+    },
+};
 use sea_orm::DatabaseConnection;
 
-use crate::config::Config;
+use crate::{auth::RequestAuth, config::Config, domain::identity::Identity};
+use mutation::MutationRoot;
 use query::QueryRoot;
 
 /// The schema type served by this server.
-pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// Builds the schema with its limits; production hides introspection and suggestions.
-pub fn build_schema(db: DatabaseConnection, config: &Config) -> AppSchema {
-    let mut builder = Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
-        .data(db)
-        .limit_depth(config.graphql_max_depth)
-        .limit_complexity(config.graphql_max_complexity);
+pub fn build_schema(db: DatabaseConnection, identity: Identity, config: &Config) -> AppSchema {
+    let mut builder = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .data(db)
+    .data(identity)
+    .limit_depth(config.graphql_max_depth)
+    .limit_complexity(config.graphql_max_complexity);
     if config.app_env.is_production() {
         builder = builder.disable_introspection().disable_suggestions();
     }
@@ -28,7 +43,42 @@ pub fn build_schema(db: DatabaseConnection, config: &Config) -> AppSchema {
 
 /// The schema's SDL, as committed in `server/schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
-        .finish()
-        .sdl()
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .finish()
+    .sdl()
+}
+
+/// Runs one request for `auth`'s caller. A mutation from a cookie session without its CSRF
+/// token is refused before anything executes.
+pub async fn execute(schema: &AppSchema, request: Request, auth: RequestAuth) -> Response {
+    if selects_mutation(&request) && !auth.may_mutate() {
+        let mut error = ServerError::new("CSRF token missing or invalid", None);
+        let mut extensions = ErrorExtensionValues::default();
+        extensions.set("code", error::codes::FORBIDDEN);
+        error.extensions = Some(extensions);
+        return Response::from_errors(vec![error]);
+    }
+    schema.execute(request.data(auth)).await
+}
+
+/// Whether the operation the request would run is a mutation. Unparseable documents are left
+/// to the executor (which rejects them); with several operations and no name, any mutation in
+/// the document counts.
+fn selects_mutation(request: &Request) -> bool {
+    let Ok(document) = parse_query(&request.query) else {
+        return false;
+    };
+    match &document.operations {
+        DocumentOperations::Single(op) => op.node.ty == OperationType::Mutation,
+        DocumentOperations::Multiple(ops) => match &request.operation_name {
+            Some(name) => ops
+                .get(name.as_str())
+                .is_some_and(|op| op.node.ty == OperationType::Mutation),
+            None => ops.values().any(|op| op.node.ty == OperationType::Mutation),
+        },
+    }
 }

@@ -3,27 +3,35 @@
 use std::sync::Arc;
 
 use app::api::executor::{BoxFuture, Executor, GraphqlExecutor};
+use axum::http::request::Parts;
 
-use crate::{auth, graphql::AppSchema};
+use super::{AppState, client_key, graphql::run};
 
 struct InProcess {
-    schema: AppSchema,
+    state: AppState,
 }
 
 impl GraphqlExecutor for InProcess {
     fn execute(
         &self,
         request: async_graphql::Request,
-        headers: axum::http::HeaderMap,
+        parts: Parts,
     ) -> BoxFuture<'_, async_graphql::Response> {
         Box::pin(async move {
-            let caller = auth::caller_from_headers(&headers);
-            self.schema.execute(request.data(caller)).await
+            run(
+                &self.state,
+                request,
+                &parts.headers,
+                client_key(&parts.extensions),
+            )
+            .await
         })
     }
 }
 
 /// The executor to put in Leptos context.
-pub fn in_process(schema: AppSchema) -> Executor {
-    Executor(Arc::new(InProcess { schema }))
+pub fn in_process(state: &AppState) -> Executor {
+    Executor(Arc::new(InProcess {
+        state: state.clone(),
+    }))
 }

@@ -1,23 +1,30 @@
-//! The HTTP surface: `/graphql`, `/health`, the Leptos app and its assets.
+//! The HTTP surface: `/graphql`, `/health`, webhooks, the Leptos app and its assets.
 mod executor;
 mod graphql;
 mod health;
+mod telegram;
+pub mod webhooks;
 
-use std::sync::Arc;
+use std::{net::SocketAddr, sync::Arc};
 
 use axum::{
     Router,
-    extract::FromRef,
+    extract::{ConnectInfo, FromRef},
+    http::Extensions,
     routing::{get, post},
 };
+use chrono::Duration;
 use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use sea_orm::DatabaseConnection;
 use tower_http::{limit::RequestBodyLimitLayer, trace::TraceLayer};
 
 use crate::{
+    auth::{password::PasswordHasher, session::SessionSettings},
     config::Config,
+    domain::identity::{self, Identity},
     graphql::{AppSchema, build_schema},
+    integrations::telegram::{TelegramClient, TelegramError},
 };
 
 /// Everything a request handler may need; cheap to clone.
@@ -27,16 +34,42 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The database pool.
     pub db: DatabaseConnection,
+    /// Identity services (hashing, sessions, throttles, Telegram).
+    pub identity: Identity,
     /// The GraphQL schema (shared by `/graphql` and server functions).
     pub schema: AppSchema,
     /// Leptos's own settings (site root, bundle name).
     pub leptos_options: LeptosOptions,
 }
 
+/// Identity services as configured.
+pub fn identity_from_config(config: &Config) -> Result<Identity, TelegramError> {
+    let (account_limit, client_limit, signup_limit) = identity::default_limits();
+    let telegram = config
+        .telegram_bot_token
+        .as_deref()
+        .filter(|t| !t.is_empty())
+        .map(|token| TelegramClient::new(&config.telegram_api_base, token))
+        .transpose()?;
+    Ok(Identity {
+        hasher: PasswordHasher::new(config.password_hash_concurrency),
+        sessions: SessionSettings {
+            idle_timeout: Duration::seconds(config.session_idle_timeout_secs),
+            absolute_timeout: Duration::seconds(config.session_absolute_timeout_secs),
+            secure_cookie: config.cookie_secure,
+        },
+        account_limit,
+        client_limit,
+        signup_limit,
+        telegram,
+    })
+}
+
 impl AppState {
     /// Builds the state from settings and an open pool.
-    pub fn new(config: Config, db: DatabaseConnection) -> Self {
-        let schema = build_schema(db.clone(), &config);
+    pub fn new(config: Config, db: DatabaseConnection) -> Result<Self, TelegramError> {
+        let identity = identity_from_config(&config)?;
+        let schema = build_schema(db.clone(), identity.clone(), &config);
         let leptos_options = LeptosOptions::builder()
             .output_name(config.output_name.clone())
             .site_root(config.site_root.clone())
@@ -48,12 +81,13 @@ impl AppState {
                 leptos::config::Env::DEV
             })
             .build();
-        Self {
+        Ok(Self {
             config: Arc::new(config),
             db,
+            identity,
             schema,
             leptos_options,
-        }
+        })
     }
 }
 
@@ -63,9 +97,18 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
+/// The client's address as a rate-limit key ("unknown" when the server was not started with
+/// connect info, e.g. in-process tests).
+pub(crate) fn client_key(extensions: &Extensions) -> String {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
 /// The whole application router.
 pub fn build_router(state: AppState) -> Router {
-    let executor = executor::in_process(state.schema.clone());
+    let executor = executor::in_process(&state);
     let routes = generate_route_list(app::App);
     let shell_options = state.leptos_options.clone();
     let graphql_routes = Router::new()
@@ -73,8 +116,13 @@ pub fn build_router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(
             state.config.graphql_max_body_bytes,
         ));
+    let webhook_routes = Router::new()
+        .route("/webhooks/telegram", post(telegram::receive))
+        .layer(RequestBodyLimitLayer::new(256 * 1024));
     Router::new()
         .merge(graphql_routes)
+        .merge(webhook_routes)
+        .merge(webhooks::routes())
         .route("/health", get(health::check))
         .leptos_routes_with_context(
             &state,

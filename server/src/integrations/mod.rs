@@ -1,1 +1,3 @@
-//! Clients for the outside world (Chatwoot, embedding providers, Telegram) live here.
+//! Clients for the outside world (Chatwoot, embedding providers, Telegram).
+pub mod chatwoot;
+pub mod telegram;

@@ -2,17 +2,18 @@ use axum::http::StatusCode;
 use serde_json::json;
 use server::config::AppEnv;
 
-use crate::helpers::{spawn_app, spawn_app_in};
+use crate::helpers::{As, spawn_app, spawn_app_in};
 
 const PROJECTS: &str = "query($first: Int, $after: String) { projects(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id name createdAt } } } }";
 
 #[tokio::test]
-async fn projects_lists_the_demo_workspace() {
+async fn projects_lists_the_demo_workspace_to_its_member() {
     // Arrange
     let app = spawn_app().await;
+    let demo = app.login_demo().await;
 
     // Act
-    let body = app.graphql(PROJECTS, json!({})).await;
+    let body = app.gql(As::Session(&demo), PROJECTS, json!({})).await;
 
     // Assert
     assert!(body["errors"].is_null(), "{body}");
@@ -27,27 +28,31 @@ async fn projects_lists_the_demo_workspace() {
 async fn projects_pages_with_cursors_without_gaps_or_repeats() {
     // Arrange
     let app = spawn_app().await;
-    let scope: (String,) = (uuid::Uuid::new_v4().to_string(),);
-    sea_orm::ConnectionTrait::execute_unprepared(
-        &app.db,
-        &format!(
-            "insert into account_scopes (id, scope_key, name) values ('{0}', 'k-{0}', 'extra');
-             insert into projects (name, account_scope_id) select 'Extra ' || g, '{0}' from generate_series(1, 4) g;",
-            scope.0
-        ),
-    )
-    .await
-    .unwrap();
+    let demo = app.login_demo().await;
+    for n in 1..=4 {
+        let created = app
+            .gql(
+                As::Session(&demo),
+                "mutation($input: CreateProjectInput!) { createProject(input: $input) { id } }",
+                json!({ "input": { "name": format!("Extra {n}") } }),
+            )
+            .await;
+        assert!(created["errors"].is_null(), "{created}");
+    }
 
     // Act
     let mut seen = Vec::new();
     let mut after = serde_json::Value::Null;
     loop {
         let body = app
-            .graphql(PROJECTS, json!({ "first": 2, "after": after }))
+            .gql(
+                As::Session(&demo),
+                PROJECTS,
+                json!({ "first": 2, "after": after }),
+            )
             .await;
         let page = &body["data"]["projects"];
-        assert_eq!(page["totalCount"], 5);
+        assert_eq!(page["totalCount"], 5, "{body}");
         for edge in page["edges"].as_array().unwrap() {
             seen.push(edge["node"]["id"].as_str().unwrap().to_owned());
         }
@@ -69,9 +74,12 @@ async fn projects_pages_with_cursors_without_gaps_or_repeats() {
 async fn an_out_of_range_page_size_is_a_validation_error() {
     // Arrange
     let app = spawn_app().await;
+    let demo = app.login_demo().await;
 
     // Act
-    let body = app.graphql(PROJECTS, json!({ "first": 1000 })).await;
+    let body = app
+        .gql(As::Session(&demo), PROJECTS, json!({ "first": 1000 }))
+        .await;
 
     // Assert
     assert_eq!(body["errors"][0]["extensions"]["code"], "VALIDATION");
@@ -162,6 +170,7 @@ async fn production_hides_introspection_suggestions_and_graphiql() {
         .graphql("{ __schema { types { name } } }", json!({}))
         .await;
     let typo = app.graphql("{ projectz { totalCount } }", json!({})).await;
+    let anonymous = app.graphql(PROJECTS, json!({})).await;
     let graphiql = app.get("/graphql").await;
 
     // Assert
@@ -172,4 +181,8 @@ async fn production_hides_introspection_suggestions_and_graphiql() {
     let typo_message = typo["errors"][0]["message"].as_str().unwrap_or_default();
     assert!(!typo_message.contains("Did you mean"), "{typo_message}");
     assert_eq!(graphiql.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        anonymous["errors"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
 }

@@ -3,5 +3,6 @@ mod helpers;
 
 mod graphql;
 mod health;
+mod identity;
 mod pages;
 mod schema_sdl;

@@ -1,13 +1,22 @@
 //! Projects: the unit of tenancy. Each belongs to one account scope.
+pub mod sources;
+
 use chrono::{DateTime, Utc};
-use entity::projects;
+use entity::{account_scopes, enums::MemberRole, project_members, projects};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, sea_query::Condition,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    sea_query::Condition,
 };
+use serde_json::json;
 use uuid::Uuid;
 
-use super::error::DomainResult;
+use super::{
+    DomainError,
+    audit::{self, AuditEntry, EvidenceRef},
+    error::{DomainResult, FieldError},
+};
+use crate::auth::{self, Scope, UserRef, session};
 
 /// A project as the rest of the app sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,21 +62,31 @@ pub struct ProjectPage {
     pub total_count: u64,
 }
 
-/// Lists active (not archived) projects oldest first, `first` at a time after `after`.
-///
-/// Until identity lands (issue 3) every project is visible: the demo workspace is the only
-/// tenant. Membership filtering replaces this listing's visibility rule then.
-pub async fn list<C: ConnectionTrait>(
+/// Lists the live projects `user` is a member of, oldest first, `first` at a time after `after`.
+/// Membership is the visibility rule: a project is seen only by its members.
+pub async fn list_for_user<C: ConnectionTrait>(
     db: &C,
+    user: &UserRef,
     first: u64,
     after: Option<ProjectCursor>,
 ) -> DomainResult<ProjectPage> {
+    let member_of = Condition::all()
+        .add(projects::Column::ArchivedAt.is_null())
+        .add(
+            projects::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(project_members::Column::ProjectId)
+                    .from(project_members::Entity)
+                    .and_where(project_members::Column::UserId.eq(user.id))
+                    .to_owned(),
+            ),
+        );
     let total_count = projects::Entity::find()
-        .filter(projects::Column::ArchivedAt.is_null())
+        .filter(member_of.clone())
         .count(db)
         .await?;
     let mut query = projects::Entity::find()
-        .filter(projects::Column::ArchivedAt.is_null())
+        .filter(member_of)
         .order_by_asc(projects::Column::CreatedAt)
         .order_by_asc(projects::Column::Id)
         .limit(first + 1);
@@ -90,4 +109,107 @@ pub async fn list<C: ConnectionTrait>(
         has_next_page,
         total_count,
     })
+}
+
+/// Checks a project name: 1-120 characters after trimming.
+pub fn check_project_name(raw: &str) -> Result<String, FieldError> {
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > 120 {
+        return Err(FieldError::new("name", "use 1-120 characters"));
+    }
+    Ok(name.to_owned())
+}
+
+/// Creates a project in a new account scope with `user` as its owner, and records it.
+pub async fn create(
+    db: &DatabaseConnection,
+    user: &UserRef,
+    actor: &str,
+    name: &str,
+) -> DomainResult<Project> {
+    let name = check_project_name(name).map_err(|e| DomainError::Validation(vec![e]))?;
+    let txn = db.begin().await?;
+    let scope_id = Uuid::new_v4();
+    account_scopes::ActiveModel {
+        id: Set(scope_id),
+        scope_key: Set(Some(format!("scope-{}", scope_id.simple()))),
+        name: Set(Some(name.clone())),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let project = projects::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        name: Set(name),
+        account_scope_id: Set(scope_id),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    add_member(&txn, project.id, scope_id, user.id, MemberRole::Owner).await?;
+    let scope = Scope::for_project(&txn, project.id).await?;
+    audit::record(
+        &txn,
+        AuditEntry {
+            scope: Some(scope),
+            actor: actor.to_owned(),
+            action: "project.created",
+            target_kind: Some("project"),
+            target_id: Some(project.id.to_string()),
+            evidence: vec![EvidenceRef::new("project", project.id)],
+            meta: json!({ "name": project.name }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(project.into())
+}
+
+/// Adds `user_id` to a project with `role`.
+pub async fn add_member<C: ConnectionTrait>(
+    db: &C,
+    project_id: Uuid,
+    account_scope_id: Uuid,
+    user_id: Uuid,
+    role: MemberRole,
+) -> DomainResult<()> {
+    project_members::ActiveModel {
+        project_id: Set(project_id),
+        user_id: Set(user_id),
+        account_scope_id: Set(account_scope_id),
+        role: Set(role),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Makes `project_id` the session's working project; only members may switch to it, and a
+/// project the user cannot see reads as not found.
+pub async fn switch(
+    db: &DatabaseConnection,
+    user: &UserRef,
+    session_id: &str,
+    project_id: Uuid,
+) -> DomainResult<Project> {
+    if auth::membership(db, user.id, project_id).await?.is_none() {
+        return Err(DomainError::NotFound("project"));
+    }
+    session::set_active_project(db, session_id, project_id).await?;
+    let project = projects::Entity::find_by_id(project_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("project"))?;
+    Ok(project.into())
+}
+
+/// The project behind `scope`.
+pub async fn get<C: ConnectionTrait>(db: &C, scope: &Scope) -> DomainResult<Project> {
+    projects::Entity::find_by_id(scope.project_id())
+        .filter(projects::Column::AccountScopeId.eq(scope.account_scope_id()))
+        .one(db)
+        .await?
+        .map(Into::into)
+        .ok_or(DomainError::NotFound("project"))
 }

@@ -1,9 +1,18 @@
 //! The root query: one object per area, merged.
+mod audit;
+mod identity;
 mod projects;
 mod system;
+mod tokens;
 
 use async_graphql::MergedObject;
 
 /// Root of every read.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(system::SystemQuery, projects::ProjectsQuery);
+pub struct QueryRoot(
+    system::SystemQuery,
+    identity::IdentityQuery,
+    projects::ProjectsQuery,
+    tokens::TokensQuery,
+    audit::AuditQuery,
+);

@@ -3,14 +3,14 @@ use async_graphql::{
     Context, Object,
     connection::{Connection, Edge},
 };
-use sea_orm::DatabaseConnection;
 
 use crate::{
-    domain::projects::{self, ProjectCursor},
+    domain::projects::{self, ProjectCursor, sources},
     graphql::{
+        context::ContextExt,
         error::{IntoGqlError, validation},
         pagination,
-        types::{ConnectionTotals, project::ProjectNode},
+        types::{ConnectionTotals, project::ProjectNode, source::ProjectSource},
     },
 };
 
@@ -20,7 +20,7 @@ pub struct ProjectsQuery;
 
 #[Object]
 impl ProjectsQuery {
-    /// Projects visible to the caller, oldest first.
+    /// Projects the caller is a member of, oldest first.
     async fn projects(
         &self,
         ctx: &Context<'_>,
@@ -34,8 +34,10 @@ impl ProjectsQuery {
             .transpose()
             .map_err(|e| validation("after", &e.to_string()))?
             .map(|(created_at, id)| ProjectCursor { created_at, id });
-        let db = ctx.data::<DatabaseConnection>()?;
-        let page = projects::list(db, first, after)
+        let db = ctx.db()?;
+        let auth = ctx.auth()?;
+        let user = auth.require_user().map_err(IntoGqlError::into_gql)?;
+        let page = projects::list_for_user(db, user, first, after)
             .await
             .map_err(IntoGqlError::into_gql)?;
         let mut connection = Connection::with_additional_fields(
@@ -50,5 +52,22 @@ impl ProjectsQuery {
             Edge::new(cursor, ProjectNode::from(p))
         }));
         Ok(connection)
+    }
+
+    /// Sources bound to the active project (secrets are never returned).
+    async fn project_sources(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<ProjectSource>> {
+        let db = ctx.db()?;
+        let (_, scope, _) = ctx
+            .auth()?
+            .require_scope(db)
+            .await
+            .map_err(IntoGqlError::into_gql)?;
+        let list = sources::list(db, &scope)
+            .await
+            .map_err(IntoGqlError::into_gql)?;
+        Ok(list.into_iter().map(Into::into).collect())
     }
 }

@@ -1,5 +1,9 @@
 //! API types: separate from table models, so the schema is not the database.
+pub mod audit;
+pub mod identity;
 pub mod project;
+pub mod source;
+pub mod token;
 
 use async_graphql::SimpleObject;
 

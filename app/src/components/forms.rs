@@ -1,0 +1,67 @@
+//! Form pieces: labelled inputs with their field errors, and an action's overall error.
+use leptos::prelude::*;
+
+use crate::api::{error_text, field_error, is_field_message};
+
+/// The latest error of an action, as text.
+pub fn action_error<T, S>(value: S) -> Signal<Option<String>>
+where
+    T: Clone + Send + Sync + 'static,
+    S: Get<Value = Option<Result<T, ServerFnError>>> + Send + Sync + 'static,
+{
+    Signal::derive(move || value.get().and_then(|r| r.err()).map(|e| error_text(&e)))
+}
+
+/// A labelled input that shows its own part of a validation error.
+#[component]
+pub fn Field(
+    /// The input's name (the server function argument).
+    name: &'static str,
+    /// The API's name for the field (camelCase), to find its error.
+    api_field: &'static str,
+    /// Visible label.
+    label: &'static str,
+    /// Input type.
+    #[prop(default = "text")]
+    kind: &'static str,
+    /// Browser autocomplete hint.
+    #[prop(default = "off")]
+    autocomplete: &'static str,
+    /// Whether the browser requires it.
+    #[prop(default = true)]
+    required: bool,
+    /// The form's current error.
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let message = move || error.get().and_then(|e| field_error(&e, api_field));
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <input id=id name=name type=kind autocomplete=autocomplete required=required
+                aria-invalid=move || message().is_some().to_string()/>
+            <Show when=move || message().is_some()>
+                <p class="field-error" role="alert">{message}</p>
+            </Show>
+        </div>
+    }
+}
+
+/// An action's error that no field of the form shows itself.
+#[component]
+pub fn FormError(
+    error: Signal<Option<String>>,
+    /// API names of the fields the form shows errors beside.
+    fields: &'static [&'static str],
+) -> impl IntoView {
+    let general = move || {
+        error
+            .get()
+            .filter(|e| !is_field_message(e) || fields.iter().all(|f| field_error(e, f).is_none()))
+    };
+    view! {
+        <Show when=move || general().is_some()>
+            <p class="form-error" role="alert">{general}</p>
+        </Show>
+    }
+}

@@ -1,0 +1,58 @@
+//! The scheduler: every tick, enqueues a Chatwoot sync for each enabled source whose last sync
+//! job is older than its `sync_interval_seconds`. Safe to run in every process: the live-job
+//! dedupe index and the recency check make concurrent ticks enqueue one job, not several.
+use std::time::Duration;
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement};
+use tokio::{sync::watch, task::JoinHandle};
+
+use crate::domain::ingest::{status::SYNC_DEDUPE_PREFIX, sync::SYNC_JOB};
+
+/// Enqueues the syncs that are due; returns how many were enqueued.
+pub async fn enqueue_due_syncs<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
+    let result = db
+        .execute_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "insert into scheduled_jobs \
+               (project_id, account_scope_id, kind, payload, dedupe_key, max_attempts) \
+             select s.project_id, s.account_scope_id, $1, \
+                    jsonb_build_object('source_id', s.id, 'mode', 'auto'), \
+                    $2 || s.id::text, 5 \
+             from project_sources s \
+             join projects p on p.id = s.project_id and p.archived_at is null \
+             where s.enabled and s.source_kind = 'chatwoot_account' \
+               and not exists ( \
+                 select 1 from scheduled_jobs j \
+                 where j.project_id = s.project_id and j.kind = $1 \
+                   and j.dedupe_key = $2 || s.id::text \
+                   and (j.status in ('queued', 'running') \
+                        or j.created_at > now() - make_interval(secs => s.sync_interval_seconds))) \
+             on conflict (project_id, kind, dedupe_key) \
+               where status in ('queued', 'running') and dedupe_key is not null \
+             do nothing",
+            [SYNC_JOB.into(), SYNC_DEDUPE_PREFIX.into()],
+        ))
+        .await?;
+    Ok(result.rows_affected())
+}
+
+/// Runs [`enqueue_due_syncs`] every `tick` until `stop` turns true.
+pub fn spawn(
+    db: DatabaseConnection,
+    tick: Duration,
+    mut stop: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match enqueue_due_syncs(&db).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(enqueued = n, "scheduled Chatwoot syncs"),
+                Err(e) => tracing::warn!(error = %e, "scheduler tick failed"),
+            }
+            tokio::select! {
+                () = tokio::time::sleep(tick) => {}
+                _ = stop.wait_for(|s| *s) => return,
+            }
+        }
+    })
+}
