@@ -4,5 +4,6 @@ mod helpers;
 mod graphql;
 mod health;
 mod identity;
+mod isolation;
 mod pages;
 mod schema_sdl;

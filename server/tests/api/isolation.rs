@@ -1,0 +1,280 @@
+//! A user of project B walks every root query and mutation of the schema, aimed at project A's
+//! things wherever an argument allows, and must get nothing of A. The walk is driven by the
+//! schema itself: a root field without a case here fails the test, so new fields cannot skip it.
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use crate::helpers::{As, PASSWORD, TestApp, spawn_app};
+
+/// Root query and mutation field names, read by introspection (on outside production).
+async fn root_fields(app: &TestApp) -> Vec<String> {
+    let schema = app
+        .graphql(
+            "{ __schema { queryType { fields { name } } mutationType { fields { name } } } }",
+            json!({}),
+        )
+        .await;
+    ["queryType", "mutationType"]
+        .iter()
+        .flat_map(|root| {
+            schema["data"]["__schema"][root]["fields"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|f| f["name"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// What project A has that B must never see.
+struct Secrets {
+    markers: Vec<String>,
+    project_id: String,
+    token_id: String,
+}
+
+async fn arrange_project_a(app: &TestApp) -> Secrets {
+    let (alice, project_id) = app.user_with_project("alice", "Alpha Confidential").await;
+    let bound = app
+        .gql(
+            As::Session(&alice),
+            "mutation($input: BindChatwootSourceInput!) { bindChatwootSource(input: $input) { id webhookPath } }",
+            json!({ "input": { "baseUrl": "https://alpha-chat.example.com", "accountId": 9001,
+                               "apiAccessToken": "alpha-cw-token", "webhookSecret": "alpha-hook-secret" } }),
+        )
+        .await;
+    let source = &bound["data"]["bindChatwootSource"];
+    let token = app
+        .gql(
+            As::Session(&alice),
+            "mutation { createApiToken(input: { name: \"alpha-ci\" }) { token apiToken { id prefix } } }",
+            json!({}),
+        )
+        .await;
+    let created = &token["data"]["createApiToken"];
+    let audit = app
+        .gql(
+            As::Session(&alice),
+            "{ auditEvents(first: 100) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    let mut markers = vec![
+        project_id.clone(),
+        "Alpha Confidential".to_owned(),
+        "alpha-chat.example.com".to_owned(),
+        "alpha-cw-token".to_owned(),
+        "alpha-hook-secret".to_owned(),
+        source["id"].as_str().unwrap().to_owned(),
+        source["webhookPath"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_owned(),
+        created["token"].as_str().unwrap().to_owned(),
+        created["apiToken"]["id"].as_str().unwrap().to_owned(),
+        created["apiToken"]["prefix"].as_str().unwrap().to_owned(),
+        "alpha-ci".to_owned(),
+    ];
+    for edge in audit["data"]["auditEvents"]["edges"].as_array().unwrap() {
+        markers.push(edge["node"]["id"].as_str().unwrap().to_owned());
+    }
+    Secrets {
+        token_id: created["apiToken"]["id"].as_str().unwrap().to_owned(),
+        markers,
+        project_id,
+    }
+}
+
+/// The operations that exercise each root field, aimed at A where arguments allow.
+fn cases(a: &Secrets) -> BTreeMap<&'static str, Vec<(String, Value)>> {
+    let mut cases: BTreeMap<&'static str, Vec<(String, Value)>> = BTreeMap::new();
+    let mut add = |field: &'static str, query: &str, variables: Value| {
+        cases
+            .entry(field)
+            .or_default()
+            .push((query.to_owned(), variables));
+    };
+    add("health", "{ health { database version } }", json!({}));
+    add(
+        "me",
+        "{ me { username isAdmin authMethod csrfToken activeProject { id name } } }",
+        json!({}),
+    );
+    add(
+        "telegramStatus",
+        "{ telegramStatus { botConfigured ownerBound } }",
+        json!({}),
+    );
+    add(
+        "projects",
+        "{ projects(first: 100) { totalCount edges { cursor node { id name createdAt } } } }",
+        json!({}),
+    );
+    add(
+        "projectSources",
+        "{ projectSources { id accountId baseUrl webhookPath hasApiAccessToken } }",
+        json!({}),
+    );
+    add("apiTokens", "{ apiTokens { id name prefix } }", json!({}));
+    add(
+        "auditEvents",
+        "{ auditEvents(first: 100) { totalCount edges { node { id actor action targetId evidence { kind id } meta } } } }",
+        json!({}),
+    );
+    add(
+        "auditEvents",
+        "query($f: AuditEventFilter) { auditEvents(filter: $f) { totalCount edges { node { id } } } }",
+        json!({ "f": { "action": "source.bound" } }),
+    );
+    add(
+        "login",
+        "mutation($i: LoginInput!) { login(input: $i) { user { id username } csrfToken } }",
+        json!({ "i": { "username": "alice", "password": "wrong-password-guess" } }),
+    );
+    add("logout", "mutation { logout }", json!({}));
+    add(
+        "requestSignup",
+        "mutation($i: RequestSignupInput!) { requestSignup(input: $i) { id username } }",
+        json!({ "i": { "username": "alice", "password": PASSWORD } }),
+    );
+    add(
+        "confirmSignup",
+        "mutation($i: ConfirmSignupInput!) { confirmSignup(input: $i) { id username } }",
+        json!({ "i": { "requestId": uuid::Uuid::new_v4().to_string(), "pin": "123456" } }),
+    );
+    add(
+        "createTelegramBindCode",
+        "mutation { createTelegramBindCode { code } }",
+        json!({}),
+    );
+    add(
+        "createProject",
+        "mutation { createProject(input: { name: \"Bravo side project\" }) { id name } }",
+        json!({}),
+    );
+    add(
+        "switchProject",
+        "mutation($id: ID!) { switchProject(projectId: $id) { id name } }",
+        json!({ "id": a.project_id }),
+    );
+    add(
+        "bindChatwootSource",
+        "mutation($i: BindChatwootSourceInput!) { bindChatwootSource(input: $i) { id baseUrl } }",
+        json!({ "i": { "baseUrl": "https://bravo.example.com", "accountId": 9001,
+                        "apiAccessToken": "bravo-token", "webhookSecret": "bravo-secret" } }),
+    );
+    add(
+        "createApiToken",
+        "mutation { createApiToken(input: { name: \"bravo\" }) { token apiToken { id } } }",
+        json!({}),
+    );
+    add(
+        "revokeApiToken",
+        "mutation($id: ID!) { revokeApiToken(id: $id) { id name revokedAt } }",
+        json!({ "id": a.token_id }),
+    );
+    cases
+}
+
+#[tokio::test]
+async fn a_user_of_another_project_gets_nothing_of_project_a_from_any_root_field() {
+    // Arrange
+    let app = spawn_app().await;
+    let a = arrange_project_a(&app).await;
+    let (bob, _) = app.user_with_project("bob", "Bravo").await;
+    let bob_token = app
+        .gql(
+            As::Session(&bob),
+            "mutation { createApiToken(input: { name: \"walk\" }) { token } }",
+            json!({}),
+        )
+        .await["data"]["createApiToken"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let fields = root_fields(&app).await;
+    let cases = cases(&a);
+
+    // Act: every case, as B's session and as B's token (logout last, it ends the session).
+    let missing: Vec<&String> = fields
+        .iter()
+        .filter(|f| !cases.contains_key(f.as_str()))
+        .collect();
+    let mut responses = Vec::new();
+    for who in [As::Token(&bob_token), As::Session(&bob)] {
+        for (field, list) in cases.iter().filter(|(f, _)| **f != "logout") {
+            for (query, variables) in list {
+                responses.push((
+                    field.to_string(),
+                    app.gql(who, query, variables.clone()).await,
+                ));
+            }
+        }
+    }
+    for (query, variables) in &cases["logout"] {
+        responses.push((
+            "logout".to_owned(),
+            app.gql(As::Session(&bob), query, variables.clone()).await,
+        ));
+    }
+
+    // Assert
+    assert!(
+        missing.is_empty(),
+        "root fields without an isolation case: {missing:?}"
+    );
+    assert!(
+        fields.len() >= 17,
+        "the walk saw the whole schema: {fields:?}"
+    );
+    for (field, response) in &responses {
+        let text = response.to_string();
+        for marker in &a.markers {
+            assert!(
+                !text.contains(marker.as_str()),
+                "{field} leaked {marker:?}: {text}"
+            );
+        }
+    }
+    // A token cannot switch projects at all; B's session is told A does not exist.
+    let switches: Vec<&Value> = responses
+        .iter()
+        .filter(|(f, _)| f == "switchProject")
+        .map(|(_, r)| r)
+        .collect();
+    assert_eq!(switches[0]["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    assert_eq!(switches[1]["errors"][0]["extensions"]["code"], "NOT_FOUND");
+    let revoked = responses
+        .iter()
+        .find(|(f, _)| f == "revokeApiToken")
+        .unwrap();
+    assert_eq!(revoked.1["errors"][0]["extensions"]["code"], "NOT_FOUND");
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from api_tokens where id = '{}' and revoked_at is null",
+            a.token_id
+        ))
+        .await,
+        1,
+        "A's token still live"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from project_members where project_id = '{}'",
+            a.project_id
+        ))
+        .await,
+        1,
+        "nobody joined A"
+    );
+    assert_eq!(
+        app.count("select count(*) from project_sources where external_id = '9001'")
+            .await,
+        1,
+        "A keeps its Chatwoot account"
+    );
+}
