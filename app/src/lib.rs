@@ -8,7 +8,7 @@ pub mod session_state;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
@@ -53,14 +53,16 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="leptos" href="/pkg/revintel.css"/>
         <Title text="Revenue Intelligence"/>
+        // Async SSR sends each page whole, so it reads (and its forms work) without JavaScript;
+        // the pages are small, so waiting for their data costs little.
         <Router>
             <Shell>
                 <Routes fallback=|| view! { <NotFound/> }>
-                    <Route path=StaticSegment("") view=ProjectsPage/>
-                    <Route path=StaticSegment("login") view=LoginPage/>
-                    <Route path=StaticSegment("signup") view=SignupPage/>
-                    <Route path=(StaticSegment("signup"), StaticSegment("confirm")) view=ConfirmSignupPage/>
-                    <Route path=StaticSegment("settings") view=SettingsPage/>
+                    <Route path=StaticSegment("") view=ProjectsPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("signup") view=SignupPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("signup"), StaticSegment("confirm")) view=ConfirmSignupPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("settings") view=SettingsPage ssr=SsrMode::Async/>
                 </Routes>
             </Shell>
         </Router>

@@ -111,6 +111,7 @@ pub fn build_router(state: AppState) -> Router {
     let executor = executor::in_process(&state);
     let routes = generate_route_list(app::App);
     let shell_options = state.leptos_options.clone();
+    let fallback_executor = executor.clone();
     let graphql_routes = Router::new()
         .route("/graphql", post(graphql::execute).get(graphql::graphiql))
         .layer(RequestBodyLimitLayer::new(
@@ -130,7 +131,12 @@ pub fn build_router(state: AppState) -> Router {
             move || provide_context(executor.clone()),
             move || app::shell(shell_options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+        // Unknown paths render the app's 404 page, which needs the executor like any page.
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(
+            move || provide_context(fallback_executor.clone()),
             app::shell,
         ))
         .layer(TraceLayer::new_for_http())
