@@ -196,6 +196,8 @@ mod tests {
     }
 
     #[test]
+    // figment's Jail API fixes the closure's (large) error type.
+    #[allow(clippy::result_large_err)]
     fn cargo_leptos_variables_fill_the_matching_settings() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("LEPTOS_SITE_ROOT", "target/site");

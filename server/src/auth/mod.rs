@@ -270,7 +270,7 @@ async fn resolve_token<C: ConnectionTrait>(db: &C, token: &str) -> Result<Caller
         api_tokens::Entity::update_many()
             .col_expr(
                 api_tokens::Column::LastUsedAt,
-                Expr::current_timestamp().into(),
+                Expr::current_timestamp(),
             )
             .filter(api_tokens::Column::Id.eq(row.id))
             .exec(db)

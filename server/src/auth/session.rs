@@ -142,7 +142,7 @@ pub async fn find_live<C: ConnectionTrait>(
         sessions::Entity::update_many()
             .col_expr(
                 sessions::Column::LastSeenAt,
-                sea_orm::sea_query::Expr::current_timestamp().into(),
+                sea_orm::sea_query::Expr::current_timestamp(),
             )
             .filter(sessions::Column::SessionId.eq(session_id))
             .exec(db)

@@ -43,10 +43,10 @@ impl AuditQuery {
             .transpose()
             .map_err(|e| validation("after", &e.to_string()))?;
         let filter = filter.unwrap_or_default();
-        if let (Some(from), Some(to)) = (filter.from, filter.to) {
-            if from > to {
-                return Err(validation("filter.from", "must not be after filter.to"));
-            }
+        if let (Some(from), Some(to)) = (filter.from, filter.to)
+            && from > to
+        {
+            return Err(validation("filter.from", "must not be after filter.to"));
         }
         let db = ctx.db()?;
         let (_, scope, role) = ctx
