@@ -280,7 +280,11 @@ fn AuditSection() -> impl IntoView {
                 <button type="submit" class="btn-small">"Filter"</button>
             </form>
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-            <p class="muted">{move || format!("{} event(s)", total.get())}</p>
+            <p class="muted">{move || match total.get() {
+                0 => "No events yet: logins, tokens, sources and project changes appear here.".to_owned(),
+                1 => "1 event".to_owned(),
+                n => format!("{n} events"),
+            }}</p>
             <table class="data-table">
                 <thead><tr>
                     <th scope="col">"When"</th><th scope="col">"Actor"</th><th scope="col">"Action"</th>
