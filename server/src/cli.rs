@@ -212,7 +212,7 @@ async fn seed_demo_chatwoot(config: &Config, args: &[String]) -> anyhow::Result<
         &crate::workers::sync_options(config),
     )
     .await
-    .context("syncing the demo project from Chatwoot (run `server seed-demo` first)")?;
+    .context("syncing the demo project from Chatwoot")?;
     tracing::info!(
         run = report.job_run_id,
         contacts = report.counts.contacts.inserted,

@@ -118,6 +118,56 @@ pub struct Config {
     pub webhook_max_skew_seconds: i64,
     /// `LEPTOS_OUTPUT_NAME`: the wasm/js bundle name.
     pub output_name: String,
+    /// `REVINTEL_EMBEDDING_PROVIDER`: hashing (offline, default) | openai.
+    #[serde(default)]
+    pub embedding_provider: crate::integrations::embeddings::ProviderKind,
+    /// `REVINTEL_EMBEDDING_BASE_URL`: the OpenAI-compatible server (with or without `/v1`).
+    #[serde(default = "default_embedding_base_url")]
+    pub embedding_base_url: String,
+    /// `REVINTEL_EMBEDDING_API_KEY`: bearer key of the embedding server (secret).
+    #[serde(default)]
+    pub embedding_api_key: Option<String>,
+    /// `REVINTEL_EMBEDDING_MODEL`: model name (required for openai).
+    #[serde(default)]
+    pub embedding_model: Option<String>,
+    /// `REVINTEL_EMBEDDING_DIMENSIONS`: requested vector width (<= 1536).
+    #[serde(default)]
+    pub embedding_dimensions: Option<usize>,
+    /// `REVINTEL_EMBEDDING_BATCH_SIZE`: chunks the embed worker claims (and sends) at once.
+    #[serde(default = "default_embedding_batch_size")]
+    pub embedding_batch_size: usize,
+    /// `REVINTEL_EMBEDDING_WORKER`: run the embed worker inside `serve` / `worker`.
+    #[serde(default = "default_true")]
+    pub embedding_worker: bool,
+    /// `REVINTEL_RAG_CHUNK_TOKENS`: target chunk size in tokens (capped by the model's limit).
+    #[serde(default = "default_rag_chunk_tokens")]
+    pub rag_chunk_tokens: usize,
+    /// `REVINTEL_RAG_CHUNK_OVERLAP`: tokens shared by consecutive chunks of a message.
+    #[serde(default = "default_rag_chunk_overlap")]
+    pub rag_chunk_overlap: usize,
+    /// `REVINTEL_RAG_INDEX_PRIVATE_NOTES`: private notes are chunked and searchable.
+    #[serde(default = "default_true")]
+    pub rag_index_private_notes: bool,
+}
+
+fn default_embedding_base_url() -> String {
+    "https://api.openai.com".to_owned()
+}
+
+fn default_embedding_batch_size() -> usize {
+    128
+}
+
+fn default_rag_chunk_tokens() -> usize {
+    256
+}
+
+fn default_rag_chunk_overlap() -> usize {
+    32
+}
+
+fn default_true() -> bool {
+    true
 }
 
 impl Default for Config {
@@ -150,6 +200,16 @@ impl Default for Config {
             chatwoot_message_concurrency: 4,
             webhook_max_skew_seconds: 300,
             output_name: "revintel".to_owned(),
+            embedding_provider: Default::default(),
+            embedding_base_url: default_embedding_base_url(),
+            embedding_api_key: None,
+            embedding_model: None,
+            embedding_dimensions: None,
+            embedding_batch_size: default_embedding_batch_size(),
+            embedding_worker: true,
+            rag_chunk_tokens: default_rag_chunk_tokens(),
+            rag_chunk_overlap: default_rag_chunk_overlap(),
+            rag_index_private_notes: true,
         }
     }
 }

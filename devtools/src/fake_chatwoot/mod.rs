@@ -331,7 +331,7 @@ async fn list_contacts(
                 (None, None) => a.id.cmp(&b.id),
             }),
         }
-        if desc && key != "last_activity_at" && key != "updated_at" {
+        if desc && matches!(key, "name" | "email" | "phone_number" | "created_at") {
             contacts.reverse();
         }
         let count = contacts.len();

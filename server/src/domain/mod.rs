@@ -6,6 +6,7 @@ pub mod error;
 pub mod identity;
 pub mod ingest;
 pub mod projects;
+pub mod rag;
 pub mod tokens;
 
 pub use error::DomainError;

@@ -3,6 +3,7 @@
 //! caller's identity apply identically.
 pub mod context;
 pub mod error;
+pub mod loaders;
 pub mod mutation;
 pub mod pagination;
 pub mod query;
@@ -10,6 +11,7 @@ pub mod types;
 
 use async_graphql::{
     EmptySubscription, ErrorExtensionValues, Request, Response, Schema, ServerError,
+    dataloader::DataLoader,
     parser::{
         parse_query,
         types::{DocumentOperations, OperationType},
@@ -31,6 +33,11 @@ pub fn build_schema(db: DatabaseConnection, identity: Identity, config: &Config)
         MutationRoot::default(),
         EmptySubscription,
     )
+    // No cache: the loader only batches the lookups of one moment; keys carry the scope.
+    .data(DataLoader::new(
+        loaders::ContactLoader { db: db.clone() },
+        tokio::spawn,
+    ))
     .data(db)
     .data(identity)
     .limit_depth(config.graphql_max_depth)

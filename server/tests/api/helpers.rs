@@ -306,3 +306,55 @@ pub fn session_from(response: &TextResponse) -> Option<Session> {
         .to_owned();
     Some(Session { cookie, csrf })
 }
+
+/// Global ids of a small Chatwoot mirror written straight into a project (test data).
+pub struct MirrorIds {
+    /// The contact.
+    pub contact: String,
+    /// An open conversation with three messages (one a private note).
+    pub open_conversation: String,
+    /// A resolved conversation with no messages.
+    pub resolved_conversation: String,
+    /// The first message of the open conversation.
+    pub message: String,
+}
+
+impl TestApp {
+    /// Writes one contact, two conversations and three messages for Chatwoot `account_id` into
+    /// `project_id`, with `tag` in every text so tests can look for leaks.
+    pub async fn seed_mirror(&self, project_id: &str, account_id: i64, tag: &str) -> MirrorIds {
+        let contact = format!("cwc:{project_id}:{account_id}:1");
+        let open = format!("cw:{project_id}:{account_id}:10");
+        let resolved = format!("cw:{project_id}:{account_id}:11");
+        let sql = format!(
+            r#"
+            with p as (select id, account_scope_id from projects where id = '{project_id}')
+            insert into cw_contacts (id, project_id, account_scope_id, account_id, contact_id, name, email, data, updated_at)
+            select '{contact}', p.id, p.account_scope_id, {account_id}, 1, '{tag} Customer', '{tag}@example.com', '{{}}'::jsonb, now() from p;
+            with p as (select id, account_scope_id from projects where id = '{project_id}')
+            insert into cw_conversations (id, project_id, account_scope_id, account_id, conversation_id, contact_global_id, inbox_id, status, data, updated_at)
+            select '{open}', p.id, p.account_scope_id, {account_id}, 10, '{contact}', 1, 'open', '{{"labels": ["{tag}-label"]}}'::jsonb, now() from p
+            union all
+            select '{resolved}', p.id, p.account_scope_id, {account_id}, 11, '{contact}', 2, 'resolved', '{{}}'::jsonb, now() - interval '1 day' from p;
+            with p as (select id, account_scope_id from projects where id = '{project_id}')
+            insert into cw_messages (id, project_id, account_scope_id, account_id, message_id, conversation_id, conversation_global_id, contact_global_id, sender_type, private, message_type, content, data, created_at)
+            select 'cwmsg:{project_id}:{account_id}:' || n, p.id, p.account_scope_id, {account_id}, n, 10, '{open}', '{contact}',
+                   case when n = 101 then 'Contact' else 'User' end, n = 103,
+                   case when n = 101 then 'incoming' else 'outgoing' end,
+                   '{tag} message ' || n, '{{"sender": {{"name": "{tag} sender"}}, "attachments": []}}'::jsonb,
+                   now() - make_interval(mins => 110 - (n - 100))
+            from p, generate_series(101, 103) n;
+            "#
+        );
+        self.db
+            .execute_unprepared(&sql)
+            .await
+            .expect("mirror rows insert");
+        MirrorIds {
+            contact,
+            open_conversation: open,
+            resolved_conversation: resolved,
+            message: format!("cwmsg:{project_id}:{account_id}:101"),
+        }
+    }
+}

@@ -32,6 +32,9 @@ struct Secrets {
     markers: Vec<String>,
     project_id: String,
     token_id: String,
+    source_id: String,
+    contact_id: String,
+    conversation_id: String,
 }
 
 async fn arrange_project_a(app: &TestApp) -> Secrets {
@@ -60,7 +63,12 @@ async fn arrange_project_a(app: &TestApp) -> Secrets {
             json!({}),
         )
         .await;
+    let mirror = app.seed_mirror(&project_id, 9001, "alphatag").await;
     let mut markers = vec![
+        "alphatag".to_owned(),
+        mirror.contact.clone(),
+        mirror.open_conversation.clone(),
+        mirror.message.clone(),
         project_id.clone(),
         "Alpha Confidential".to_owned(),
         "alpha-chat.example.com".to_owned(),
@@ -83,6 +91,9 @@ async fn arrange_project_a(app: &TestApp) -> Secrets {
         markers.push(edge["node"]["id"].as_str().unwrap().to_owned());
     }
     Secrets {
+        source_id: source["id"].as_str().unwrap().to_owned(),
+        contact_id: mirror.contact,
+        conversation_id: mirror.open_conversation,
         token_id: created["apiToken"]["id"].as_str().unwrap().to_owned(),
         markers,
         project_id,
@@ -129,6 +140,51 @@ fn cases(a: &Secrets) -> BTreeMap<&'static str, Vec<(String, Value)>> {
         "auditEvents",
         "query($f: AuditEventFilter) { auditEvents(filter: $f) { totalCount edges { node { id } } } }",
         json!({ "f": { "action": "source.bound" } }),
+    );
+    add(
+        "contacts",
+        "{ contacts(first: 100) { totalCount edges { node { id name email customAttributes } } } }",
+        json!({}),
+    );
+    add(
+        "contacts",
+        "query($t: String) { contacts(filter: { text: $t }) { totalCount edges { node { id } } } }",
+        json!({ "t": "alphatag" }),
+    );
+    add(
+        "contact",
+        "query($id: ID!) { contact(id: $id) { id name email } }",
+        json!({ "id": a.contact_id }),
+    );
+    add(
+        "conversations",
+        "{ conversations(first: 100) { totalCount edges { node { id labels contact { id name } } } } }",
+        json!({}),
+    );
+    add(
+        "conversations",
+        "query($c: ID) { conversations(filter: { contactId: $c }) { totalCount edges { node { id } } } }",
+        json!({ "c": a.contact_id }),
+    );
+    add(
+        "conversation",
+        "query($id: ID!) { conversation(id: $id) { id messages { totalCount edges { node { id content } } } } }",
+        json!({ "id": a.conversation_id }),
+    );
+    add(
+        "syncStatus",
+        "{ syncStatus { sourceId accountId baseUrl latestRun { id } } }",
+        json!({}),
+    );
+    add(
+        "syncRuns",
+        "query($s: ID) { syncRuns(sourceId: $s, first: 50) { totalCount edges { node { id error meta } } } }",
+        json!({ "s": a.source_id }),
+    );
+    add(
+        "requestSync",
+        "mutation($s: ID!) { requestSync(sourceId: $s) { jobId alreadyPending } }",
+        json!({ "s": a.source_id }),
     );
     add(
         "login",
@@ -228,7 +284,7 @@ async fn a_user_of_another_project_gets_nothing_of_project_a_from_any_root_field
         "root fields without an isolation case: {missing:?}"
     );
     assert!(
-        fields.len() >= 17,
+        fields.len() >= 24,
         "the walk saw the whole schema: {fields:?}"
     );
     for (field, response) in &responses {

@@ -1,6 +1,7 @@
 //! Integration tests of the HTTP surface against a real PostgreSQL (a fresh database per test).
 mod helpers;
 
+mod chatwoot;
 mod graphql;
 mod health;
 mod identity;

@@ -15,11 +15,14 @@ use crate::{
 /// Why the demo could not be filled.
 #[derive(Debug, thiserror::Error)]
 pub enum DemoSyncError {
-    /// No demo project (run `server seed-demo` first) or the binding failed.
-    #[error("{0}")]
+    /// There is no demo project yet.
+    #[error("no demo project: run `server seed-demo` first")]
+    NoDemoProject,
+    /// The binding failed.
+    #[error(transparent)]
     Domain(#[from] DomainError),
     /// The sync failed.
-    #[error("sync failed: {0}")]
+    #[error(transparent)]
     Sync(#[from] SyncFailure),
 }
 
@@ -41,7 +44,7 @@ pub async fn seed_demo_chatwoot(
         ))
         .await
         .map_err(DomainError::from)?
-        .ok_or(DomainError::NotFound("demo project"))?;
+        .ok_or(DemoSyncError::NoDemoProject)?;
     let project_id: Uuid = row.try_get("", "id").map_err(DomainError::from)?;
     let scope = Scope::for_project(db, project_id).await?;
     let source = bind_source(

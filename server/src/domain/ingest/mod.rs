@@ -4,6 +4,7 @@
 //! demo binding.
 pub mod demo;
 pub mod ids;
+pub mod lookup;
 pub mod normalize;
 pub mod query;
 pub mod sources;

@@ -298,6 +298,13 @@ fn after_condition(sql: &mut Sql, ts: &str, cursor: &Cursor, descending: bool) -
     }
 }
 
+/// Where a page starts: after `after` in the order on `column`.
+struct Keyset<'a> {
+    column: &'static str,
+    after: &'a Cursor,
+    descending: bool,
+}
+
 async fn count<C: ConnectionTrait>(db: &C, table: &str, sql: &Sql) -> DomainResult<u64> {
     let row = db
         .query_one_raw(Statement::from_sql_and_values(
@@ -318,7 +325,7 @@ async fn page<C, E, T>(
     table: &str,
     mut sql: Sql,
     order: &str,
-    keyset: Option<String>,
+    keyset: Option<Keyset<'_>>,
     first: u64,
 ) -> DomainResult<Page<T>>
 where
@@ -328,7 +335,8 @@ where
 {
     let total_count = count(db, table, &sql).await?;
     if let Some(keyset) = keyset {
-        sql.and(keyset);
+        let condition = after_condition(&mut sql, keyset.column, keyset.after, keyset.descending);
+        sql.and(condition);
     }
     let limit = sql.param(i64::try_from(first + 1).unwrap_or(i64::MAX));
     let statement = Statement::from_sql_and_values(
@@ -368,7 +376,11 @@ pub async fn list_contacts<C: ConnectionTrait>(
             "(name ilike {p} or email ilike {p} or phone_number ilike {p} or identifier ilike {p})"
         ));
     }
-    let keyset = after.map(|c| after_condition(&mut sql, "updated_at", c, true));
+    let keyset = after.map(|after| Keyset {
+        column: "updated_at",
+        after,
+        descending: true,
+    });
     page::<_, cw_contacts::Entity, _>(
         db,
         "cw_contacts",
@@ -415,7 +427,11 @@ pub async fn list_conversations<C: ConnectionTrait>(
                 and (ct.name ilike {p} or ct.email ilike {p})))"
         ));
     }
-    let keyset = after.map(|c| after_condition(&mut sql, "updated_at", c, true));
+    let keyset = after.map(|after| Keyset {
+        column: "updated_at",
+        after,
+        descending: true,
+    });
     page::<_, cw_conversations::Entity, _>(
         db,
         "cw_conversations",
@@ -438,7 +454,11 @@ pub async fn list_messages<C: ConnectionTrait>(
     let mut sql = Sql::new(scope);
     let p = sql.param(conversation_global_id.to_owned());
     sql.and(format!("conversation_global_id = {p}"));
-    let keyset = after.map(|c| after_condition(&mut sql, "created_at", c, false));
+    let keyset = after.map(|after| Keyset {
+        column: "created_at",
+        after,
+        descending: false,
+    });
     page::<_, cw_messages::Entity, _>(
         db,
         "cw_messages",

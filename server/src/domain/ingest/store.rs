@@ -178,19 +178,19 @@ where
 }
 
 /// One row per id (a statement may not touch a row twice), keeping the last occurrence.
-fn dedupe_last<T>(rows: Vec<T>, id: impl Fn(&T) -> &str) -> Vec<T> {
-    let mut index: HashMap<String, usize> = HashMap::with_capacity(rows.len());
-    let mut out: Vec<Option<T>> = Vec::with_capacity(rows.len());
+fn dedupe_last<T>(rows: &[T], id: impl Fn(&T) -> &str) -> Vec<&T> {
+    let mut index: HashMap<&str, usize> = HashMap::with_capacity(rows.len());
+    let mut out: Vec<&T> = Vec::with_capacity(rows.len());
     for row in rows {
-        match index.get(id(&row)) {
-            Some(&i) => out[i] = Some(row),
+        match index.get(id(row)) {
+            Some(&i) => out[i] = row,
             None => {
-                index.insert(id(&row).to_owned(), out.len());
-                out.push(Some(row));
+                index.insert(id(row), out.len());
+                out.push(row);
             }
         }
     }
-    out.into_iter().flatten().collect()
+    out
 }
 
 /// Upserts contacts; repeated ids in `rows` are merged (data keys of later ones win).
@@ -228,7 +228,7 @@ pub async fn upsert_contacts<C: ConnectionTrait>(
 pub async fn upsert_conversations<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
-    rows: Vec<ConversationRow>,
+    rows: &[ConversationRow],
 ) -> Result<Written, DbErr> {
     let rows = dedupe_last(rows, |r| &r.id);
     Ok(run_batches(db, scope, UPSERT_CONVERSATIONS, &rows).await?.0)
@@ -238,10 +238,11 @@ pub async fn upsert_conversations<C: ConnectionTrait>(
 pub async fn upsert_messages<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
-    rows: Vec<MessageRow>,
+    rows: &[MessageRow],
 ) -> Result<MessagesWritten, DbErr> {
     let rows = dedupe_last(rows, |r| &r.id);
     let (written, updated_ids) = run_batches(db, scope, UPSERT_MESSAGES, &rows).await?;
+    crate::domain::rag::index_messages(db, scope, rows.iter().copied()).await?;
     Ok(MessagesWritten {
         written,
         updated_ids,

@@ -219,8 +219,7 @@ impl From<DomainError> for SyncError {
 pub struct SyncFailure {
     /// The run's row, if one was written.
     pub job_run_id: Option<i64>,
-    /// What went wrong.
-    #[source]
+    /// What went wrong (shown by `Display`, so it is not repeated as a source).
     pub error: SyncError,
 }
 
@@ -442,16 +441,11 @@ impl Syncer<'_> {
     async fn run(&mut self) -> Result<PassMode, SyncError> {
         let mut pass = self.claim().await?;
         let mode = pass.mode;
-        loop {
-            let next = match pass.phase {
-                Phase::Contacts => self.contacts_page(pass).await?,
-                Phase::Conversations => self.conversations_page(pass).await?,
-            };
-            match next {
-                Some(p) => pass = p,
-                None => return Ok(mode),
-            }
+        while pass.phase == Phase::Contacts {
+            pass = self.contacts_page(pass).await?;
         }
+        self.conversations_phase(pass).await?;
+        Ok(mode)
     }
 
     /// Takes the watermark for this run (fencing off older runs) and resumes or starts a pass.
@@ -533,21 +527,21 @@ impl Syncer<'_> {
     }
 
     /// Reads one contacts page; returns the pass to continue with.
-    async fn contacts_page(&mut self, mut pass: Pass) -> Result<Option<Pass>, SyncError> {
+    async fn contacts_page(&mut self, mut pass: Pass) -> Result<Pass, SyncError> {
         let page = self.client.contacts(pass.page, Some(CONTACT_SORT)).await?;
         let len = page.payload.len();
         let mut rows = PageRows::default();
         let mut counts = self.counts.clone();
-        let mut reached_old = false;
+        // The list is newest activity first, so the page's last item says whether older ones
+        // follow (checking the last rather than any also tolerates pinned items on top).
+        let reached_old = pass.contacts_since.is_some_and(|since| {
+            page.payload
+                .last()
+                .is_some_and(|raw| normalize::contact_activity(raw).is_none_or(|a| a < since))
+        });
         for raw in &page.payload {
             counts.contacts.seen += 1;
-            let activity = normalize::contact_activity(raw);
-            pass.contacts_high = pass.contacts_high.max(activity);
-            if let Some(since) = pass.contacts_since
-                && activity.is_none_or(|a| a < since)
-            {
-                reached_old = true;
-            }
+            pass.contacts_high = pass.contacts_high.max(normalize::contact_activity(raw));
             match normalize::contact(&self.account, raw) {
                 Ok(row) => rows.contacts.push(row),
                 Err(e) => {
@@ -577,58 +571,118 @@ impl Syncer<'_> {
             }
         };
         self.commit(rows, counts, Some(next.clone()), None).await?;
-        Ok(Some(next))
+        Ok(next)
     }
 
-    /// Reads one conversations page and the new messages of its conversations.
-    async fn conversations_page(&mut self, mut pass: Pass) -> Result<Option<Pass>, SyncError> {
-        let page = self.client.conversations(pass.page).await?;
-        let len = page.payload.len();
-        let mut counts = self.counts.clone();
-        let mut conversations: Vec<NormalizedConversation> = Vec::with_capacity(len);
-        for raw in &page.payload {
-            counts.conversations.seen += 1;
-            match normalize::conversation(&self.account, raw) {
-                Ok(c) => conversations.push(c),
-                Err(e) => {
-                    counts.conversations.skipped += 1;
-                    tracing::warn!(error = %e, "skipping a Chatwoot conversation");
+    /// Reads the conversation pages from `pass.page` on and commits them. While a page
+    /// commits, the next one is already being fetched: Chatwoot (the network) and PostgreSQL
+    /// work at the same time, and the commit order (hence the watermark) is unchanged.
+    async fn conversations_phase(&mut self, mut pass: Pass) -> Result<(), SyncError> {
+        let mut fetched = self.fetch_conversations(&pass).await?;
+        loop {
+            let (rows, counts, done) = self.prepare_conversations(&mut pass, fetched);
+            if done {
+                return self.commit(rows, counts, None, Some(&pass)).await;
+            }
+            let next = Pass {
+                page: pass.page + 1,
+                ..pass.clone()
+            };
+            let prefetch = self.fetch_conversations(&next);
+            // Not try_join: a failed prefetch must not cancel the commit of a good page.
+            let (committed, page) = tokio::join!(
+                self.commit(rows, counts, Some(next.clone()), None),
+                prefetch
+            );
+            committed?;
+            fetched = page?;
+            pass = next;
+        }
+    }
+
+    /// A future reading page `pass.page` with the messages to (re)read, owning what it needs
+    /// so it can run while `self` commits.
+    fn fetch_conversations(
+        &self,
+        pass: &Pass,
+    ) -> impl Future<Output = Result<FetchedConversations, SyncError>> + use<> {
+        let client = self.client.clone();
+        let db = self.db.clone();
+        let scope = *self.scope;
+        let account = self.account;
+        let concurrency = self.options.message_concurrency.max(1);
+        let (page_number, mode, since) = (pass.page, pass.mode, pass.conversations_since);
+        async move {
+            let page = client.conversations(page_number).await?;
+            let mut skipped = 0;
+            let mut conversations = Vec::with_capacity(page.payload.len());
+            for raw in &page.payload {
+                match normalize::conversation(&account, raw) {
+                    Ok(c) => conversations.push(c),
+                    Err(e) => {
+                        skipped += 1;
+                        tracing::warn!(error = %e, "skipping a Chatwoot conversation");
+                    }
                 }
             }
-        }
-        let since = pass.conversations_since;
-        let reached_old = since.is_some_and(|since| {
-            conversations
+            let touched: Vec<ConversationLink> = conversations
                 .iter()
-                .any(|c| c.activity.is_none_or(|a| a < since))
+                .filter(|c| match (mode, since) {
+                    (PassMode::Incremental, Some(since)) => c.activity.is_none_or(|a| a >= since),
+                    _ => true,
+                })
+                .map(NormalizedConversation::link)
+                .collect();
+            let starts = message_starts(&db, &scope, &touched, mode, since).await?;
+            let client = &client;
+            let messages: Vec<(ConversationLink, Vec<Value>)> = stream::iter(touched)
+                .map(|link| {
+                    let after = starts.get(&link.global_id).copied().unwrap_or(0);
+                    async move {
+                        let messages = fetch_messages(client, link.display_id, after).await?;
+                        Ok::<_, ChatwootError>((link, messages))
+                    }
+                })
+                .buffer_unordered(concurrency)
+                .try_collect()
+                .await?;
+            Ok(FetchedConversations {
+                len: page.payload.len(),
+                all_count: page.all_count,
+                skipped,
+                conversations,
+                messages,
+            })
+        }
+    }
+
+    /// Turns a fetched page into rows and counts, advancing `pass`; true when it is the last.
+    fn prepare_conversations(
+        &self,
+        pass: &mut Pass,
+        fetched: FetchedConversations,
+    ) -> (PageRows, SyncCounts, bool) {
+        let FetchedConversations {
+            len,
+            all_count,
+            skipped,
+            conversations,
+            messages,
+        } = fetched;
+        let mut counts = self.counts.clone();
+        counts.conversations.seen += len as u64;
+        counts.conversations.skipped += skipped;
+        let reached_old = pass.conversations_since.is_some_and(|since| {
+            conversations
+                .last()
+                .is_some_and(|c| c.activity.is_none_or(|a| a < since))
         });
         for c in &conversations {
             pass.conversations_high = pass.conversations_high.max(c.activity);
         }
-        let touched: Vec<ConversationLink> = conversations
-            .iter()
-            .filter(|c| match (pass.mode, since) {
-                (PassMode::Incremental, Some(since)) => c.activity.is_none_or(|a| a >= since),
-                _ => true,
-            })
-            .map(NormalizedConversation::link)
-            .collect();
-        let starts = self.message_starts(&touched, pass.mode, since).await?;
-        let client = &self.client;
-        let fetched: Vec<(ConversationLink, Vec<Value>)> = stream::iter(touched)
-            .map(|link| {
-                let after = starts.get(&link.global_id).copied().unwrap_or(0);
-                async move {
-                    let messages = fetch_messages(client, link.display_id, after).await?;
-                    Ok::<_, ChatwootError>((link, messages))
-                }
-            })
-            .buffer_unordered(self.options.message_concurrency.max(1))
-            .try_collect()
-            .await?;
         let mut rows = PageRows::default();
-        for (link, messages) in &fetched {
-            for raw in messages {
+        for (link, raws) in &messages {
+            for raw in raws {
                 counts.messages.seen += 1;
                 match normalize::message(&self.account, raw, Some(link)) {
                     Ok(row) => rows.messages.push(row),
@@ -651,62 +705,11 @@ impl Syncer<'_> {
         pass.max_page_len = pass.max_page_len.max(len);
         let done = len == 0
             || len < pass.max_page_len
-            || page.all_count.is_some_and(|count| {
+            || all_count.is_some_and(|count| {
                 (pass.page as u64 - 1) * pass.max_page_len as u64 + len as u64 >= count
             })
             || (pass.mode == PassMode::Incremental && reached_old);
-        if done {
-            self.commit(rows, counts, None, Some(&pass)).await?;
-            Ok(None)
-        } else {
-            let next = Pass {
-                page: pass.page + 1,
-                ..pass
-            };
-            self.commit(rows, counts, Some(next.clone()), None).await?;
-            Ok(Some(next))
-        }
-    }
-
-    /// Where each conversation's message read starts: 0 in a full pass; otherwise the newest
-    /// message already stored from before the overlap window (everything after it is re-read,
-    /// which also covers messages a webhook stored out of order).
-    async fn message_starts(
-        &self,
-        touched: &[ConversationLink],
-        mode: PassMode,
-        since: Option<i64>,
-    ) -> Result<HashMap<String, i64>, DbErr> {
-        let Some(since) = since.filter(|_| mode == PassMode::Incremental) else {
-            return Ok(HashMap::new());
-        };
-        if touched.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let ids: Vec<&str> = touched.iter().map(|l| l.global_id.as_str()).collect();
-        let rows = self
-            .db
-            .query_all_raw(Statement::from_sql_and_values(
-                self.db.get_database_backend(),
-                "select conversation_global_id as id, max(message_id) as start from cw_messages \
-                 where project_id = $1 \
-                   and conversation_global_id in (select jsonb_array_elements_text($2::jsonb)) \
-                   and created_at < to_timestamp($3) \
-                 group by conversation_global_id",
-                [
-                    self.scope.project_id().into(),
-                    DbValue::Json(Some(Box::new(json!(ids)))),
-                    (since as f64).into(),
-                ],
-            ))
-            .await?;
-        let mut starts = HashMap::with_capacity(rows.len());
-        for row in rows {
-            let id: String = row.try_get("", "id")?;
-            let start: Option<i64> = row.try_get("", "start")?;
-            starts.insert(id, start.unwrap_or(0));
-        }
-        Ok(starts)
+        (rows, counts, done)
     }
 
     /// Commits a page: rows, the watermark (the next page, or the finished pass's cursors)
@@ -726,8 +729,8 @@ impl Syncer<'_> {
         let max_message_id = rows.messages.iter().map(|m| m.message_id).max();
         let contacts = store::upsert_contacts(&txn, self.scope, rows.contacts).await?;
         let conversations =
-            store::upsert_conversations(&txn, self.scope, rows.conversations).await?;
-        let messages = store::upsert_messages(&txn, self.scope, rows.messages).await?;
+            store::upsert_conversations(&txn, self.scope, &rows.conversations).await?;
+        let messages = store::upsert_messages(&txn, self.scope, &rows.messages).await?;
         counts.contacts.add_written(contacts);
         counts.conversations.add_written(conversations);
         counts.messages.add_written(messages.written);
@@ -779,6 +782,56 @@ impl Syncer<'_> {
         self.counts = counts;
         Ok(())
     }
+}
+
+/// One conversations page, normalised, with the messages read for it.
+struct FetchedConversations {
+    len: usize,
+    all_count: Option<u64>,
+    skipped: u64,
+    conversations: Vec<NormalizedConversation>,
+    messages: Vec<(ConversationLink, Vec<Value>)>,
+}
+
+/// Where each conversation's message read starts: 0 in a full pass; otherwise the newest
+/// message already stored from before the overlap window (everything after it is re-read,
+/// which also covers messages a webhook stored out of order).
+async fn message_starts(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    touched: &[ConversationLink],
+    mode: PassMode,
+    since: Option<i64>,
+) -> Result<HashMap<String, i64>, DbErr> {
+    let Some(since) = since.filter(|_| mode == PassMode::Incremental) else {
+        return Ok(HashMap::new());
+    };
+    if touched.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let ids: Vec<&str> = touched.iter().map(|l| l.global_id.as_str()).collect();
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "select conversation_global_id as id, max(message_id) as start from cw_messages \
+             where project_id = $1 \
+               and conversation_global_id in (select jsonb_array_elements_text($2::jsonb)) \
+               and created_at < to_timestamp($3) \
+             group by conversation_global_id",
+            [
+                scope.project_id().into(),
+                DbValue::Json(Some(Box::new(json!(ids)))),
+                (since as f64).into(),
+            ],
+        ))
+        .await?;
+    let mut starts = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let id: String = row.try_get("", "id")?;
+        let start: Option<i64> = row.try_get("", "start")?;
+        starts.insert(id, start.unwrap_or(0));
+    }
+    Ok(starts)
 }
 
 /// Every message of a conversation after message id `after`, oldest first.

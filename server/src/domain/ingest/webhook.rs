@@ -145,9 +145,9 @@ pub async fn apply_webhook(
     }
     let mut written = Written::default();
     written.add(store::upsert_contacts(&txn, scope, rows.contacts).await?);
-    written.add(store::upsert_conversations(&txn, scope, rows.conversations).await?);
+    written.add(store::upsert_conversations(&txn, scope, &rows.conversations).await?);
     written.add(
-        store::upsert_messages(&txn, scope, rows.messages)
+        store::upsert_messages(&txn, scope, &rows.messages)
             .await?
             .written,
     );

@@ -2,6 +2,7 @@
 //! (checked in `graphql::execute` before any of these runs).
 mod auth;
 mod projects;
+mod sync;
 mod tokens;
 
 use async_graphql::MergedObject;
@@ -15,6 +16,7 @@ pub struct MutationRoot(
     auth::AuthMutation,
     projects::ProjectsMutation,
     tokens::TokensMutation,
+    sync::SyncMutation,
 );
 
 /// Parses an `ID` argument that must be a UUID.

@@ -1,5 +1,6 @@
 //! The root query: one object per area, merged.
 mod audit;
+mod chatwoot;
 mod identity;
 mod projects;
 mod system;
@@ -15,4 +16,5 @@ pub struct QueryRoot(
     projects::ProjectsQuery,
     tokens::TokensQuery,
     audit::AuditQuery,
+    chatwoot::ChatwootQuery,
 );

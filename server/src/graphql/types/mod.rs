@@ -1,5 +1,6 @@
 //! API types: separate from table models, so the schema is not the database.
 pub mod audit;
+pub mod chatwoot;
 pub mod identity;
 pub mod project;
 pub mod source;

@@ -1,0 +1,78 @@
+//! RAG over conversations (issue 5): messages become token-counted chunks (`rag_chunks`) and
+//! evidence (`evidence_items`) in the transaction that ingests them; the embed worker gives
+//! chunks vectors under leases; search fuses vector neighbours with full text.
+//!
+//! - [`chunking`]: normalisation, the indexing rule (which messages), splitting, hashing.
+//! - [`index`]: the ingestion hook ([`index::index_messages`]) and backfill.
+//! - [`worker`]: claim / reuse / embed / write, retries and the background loop.
+//! - [`search`]: hybrid search with tenant-safe recall.
+//! - [`status`]: counts, failed chunks, retry.
+//! - [`maintenance`]: ivfflat rebuilds.
+//!
+//! Services for the API (all filter by the caller's [`Scope`](crate::auth::Scope)):
+//! [`search::search`], [`status::embedding_status`], [`status::failed_chunks`],
+//! [`status::retry_failed`]; [`provider`] is the process's embedding provider.
+pub mod chunking;
+pub mod index;
+pub mod maintenance;
+pub mod search;
+pub mod status;
+pub mod worker;
+
+use std::sync::{Arc, OnceLock};
+
+pub use chunking::{Chunker, MessageRule};
+pub use index::{IndexReport, index_messages, reindex_project};
+pub use search::{SearchFilter, SearchHit, SearchOutcome, search, search_with};
+pub use status::{EmbeddingStatusCounts, FailedChunk, embedding_status, failed_chunks, retry_failed};
+pub use worker::{BatchOutcome, EmbedOptions, EmbedWorker, process_one_batch};
+
+use crate::{
+    config::Config,
+    integrations::embeddings::{self, EmbeddingError, EmbeddingProvider, HashingProvider},
+};
+
+static PROVIDER: OnceLock<Arc<dyn EmbeddingProvider>> = OnceLock::new();
+
+/// The process's embedding provider (set by [`start`]; the offline hashing provider before
+/// that, and in tests).
+pub fn provider() -> Arc<dyn EmbeddingProvider> {
+    PROVIDER
+        .get_or_init(|| Arc::new(HashingProvider::default()))
+        .clone()
+}
+
+/// Sets up RAG for this process from the configuration: builds the provider (failing on
+/// settings that cannot work), installs it and the matching chunker for ingestion, and starts
+/// the embed worker unless `REVINTEL_EMBEDDING_WORKER=false`. Keep the returned worker alive;
+/// dropping it stops the loops.
+pub fn start(
+    db: &sea_orm::DatabaseConnection,
+    config: &Config,
+    name: &str,
+) -> Result<Option<EmbedWorker>, EmbeddingError> {
+    let provider = embeddings::from_config(config)?;
+    if PROVIDER.set(provider.clone()).is_err() {
+        tracing::warn!("embedding provider already set in this process; keeping the first");
+    }
+    Chunker::from_config(config, provider.as_ref()).install();
+    tracing::info!(
+        provider = %config.embedding_provider,
+        model = provider.model_id(),
+        "embeddings configured"
+    );
+    if !config.embedding_worker {
+        return Ok(None);
+    }
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "local".to_owned());
+    let options = EmbedOptions::new(
+        format!("{name}@{host}:{}", std::process::id()),
+        config.embedding_batch_size.max(1),
+    );
+    Ok(Some(EmbedWorker::spawn(
+        db.clone(),
+        provider,
+        options,
+        worker::LoopOptions::default(),
+    )))
+}

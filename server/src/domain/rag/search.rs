@@ -1,0 +1,620 @@
+//! Hybrid search over a project's chunks: pgvector nearest neighbours fused with Postgres
+//! full text by reciprocal rank fusion (`score = sum 1 / (60 + rank)`), in one statement.
+//!
+//! # Tenant filters and recall
+//! `rag_chunks` holds every tenant in one table and its HNSW/ivfflat indexes are global, so a
+//! plain `where project_id = $1 order by embedding <=> $q limit k` walks the index for the
+//! global nearest neighbours and filters afterwards: a small tenant in a big table gets fewer
+//! than k rows (or none). Two paths avoid it, chosen per query by a bounded count of the
+//! tenant's current-model vectors that match the filter (`limit exact_max_rows + 1`, an
+//! index-only scan of `rag_chunks_project_id_embedding_model_idx`, well under a millisecond):
+//! - **exact** (count <= `exact_max_rows`, default 2,000): distances to every one of the
+//!   tenant's vectors, no index; exact results, a few milliseconds at the bound;
+//! - **index** (more rows): the HNSW index (ivfflat if HNSW is absent) with pgvector 0.8's
+//!   iterative scan (`hnsw.iterative_scan = relaxed_order`, set per transaction), which keeps
+//!   walking the graph until k rows pass the filter; results are re-sorted by distance. If it
+//!   still comes back short (a mid-size tenant in a huge table can exhaust
+//!   `hnsw.max_scan_tuples`), the exact path answers instead, so results are never short.
+//!
+//! `ivfflat.probes` is set to sqrt(lists) (10 for the migration's 100 lists): the recall
+//! ivfflat needs, and it makes the planner prefer HNSW when both indexes exist (with the
+//! default of 1 probe, ivfflat's cost estimate wins and recall collapses).
+//!
+//! # Models
+//! The query is embedded with the configured provider and compared only with vectors of the
+//! same model: while a model switch re-embeds in the background, chunks not yet re-embedded
+//! are found by the full-text side alone. If the provider fails, search answers from full
+//! text (and says so in `SearchOutcome::vector_error`).
+//!
+//! # Full text
+//! `rag_chunks.search_tsv` is `to_tsvector('simple', text)` (no stemming, no stop words). A
+//! query written with web-search syntax (quotes, `or`, `-word`) goes to
+//! `websearch_to_tsquery` as typed; a plain query becomes its non-stop-words joined by `or`,
+//! ranked by `ts_rank_cd`, so a chunk needs one shared word to be a candidate and more shared
+//! words rank higher.
+use std::{collections::HashSet, fmt::Write as _, time::Instant};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, Statement, TransactionTrait,
+    Value as DbValue, prelude::PgVector,
+};
+use serde::Serialize;
+use tokio::sync::OnceCell;
+use uuid::Uuid;
+
+use crate::{
+    auth::Scope,
+    domain::{
+        DomainError,
+        error::{DomainResult, FieldError},
+    },
+    integrations::embeddings::{EmbeddingProvider, hashing::is_stop_word, pad_to_column},
+};
+
+/// Highlight delimiters handed to `ts_headline` (Unicode private-use characters: they do not
+/// occur in chat text, and the snippet is returned as segments, never as markup).
+const HL_START: char = '\u{E000}';
+const HL_STOP: char = '\u{E001}';
+
+/// Which chunks to search.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchFilter {
+    /// Only this conversation (`cw:` id).
+    pub conversation: Option<String>,
+    /// Only messages of this contact's conversations (`cwc:` id).
+    pub contact: Option<String>,
+    /// Only conversations of this Chatwoot inbox.
+    pub inbox: Option<i64>,
+    /// Messages created at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Messages created before.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Which rankings to fuse (hybrid in the product; the others for evaluation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub enum SearchMode {
+    /// Vector + full text, fused by RRF.
+    #[default]
+    Hybrid,
+    /// Vector ranking only.
+    VectorOnly,
+    /// Full-text ranking only.
+    TextOnly,
+}
+
+/// How the vector side was answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum VectorPath {
+    /// Distances to all of the tenant's (filtered) vectors.
+    Exact,
+    /// The approximate index with iterative scans.
+    Index,
+    /// The index came back short; the exact path answered.
+    IndexThenExact,
+    /// No vector side (text-only mode, or the query could not be embedded).
+    None,
+}
+
+/// Tuning of a search.
+#[derive(Debug, Clone)]
+pub struct SearchOptions {
+    /// Rankings to fuse.
+    pub mode: SearchMode,
+    /// Tenants (after filters) with at most this many vectors take the exact path.
+    pub exact_max_rows: i64,
+    /// Candidates taken from each side before fusion (at least `first`).
+    pub candidates: usize,
+    /// `hnsw.ef_search` (at least `candidates`).
+    pub ef_search: usize,
+    /// `ivfflat.probes`.
+    pub ivfflat_probes: usize,
+    /// RRF constant.
+    pub rrf_k: f64,
+    /// Force a path (tests and benchmarks); `None` decides by the count.
+    pub force_path: Option<VectorPath>,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        Self {
+            mode: SearchMode::Hybrid,
+            exact_max_rows: 2_000,
+            candidates: 40,
+            ef_search: 100,
+            ivfflat_probes: 10,
+            rrf_k: 60.0,
+            force_path: None,
+        }
+    }
+}
+
+/// A piece of a snippet: matched words are `highlight`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SnippetPart {
+    /// Plain text (not markup: escape it when rendering).
+    pub text: String,
+    /// A query word matched here.
+    pub highlight: bool,
+}
+
+/// One result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchHit {
+    /// Chunk id (cite it as evidence with source kind `chunk`).
+    pub chunk_id: Uuid,
+    /// Position of the chunk in its message.
+    pub chunk_index: Option<i32>,
+    /// The chunk's text.
+    pub text: String,
+    /// The best passage with the query's words highlighted.
+    pub snippet: Vec<SnippetPart>,
+    /// Fused score (higher is better).
+    pub score: f64,
+    /// Rank on the vector side (1 = nearest), if a candidate there.
+    pub vector_rank: Option<i64>,
+    /// Rank on the full-text side, if a candidate there.
+    pub text_rank: Option<i64>,
+    /// Cosine distance to the query (0 = same direction), if a vector candidate.
+    pub distance: Option<f64>,
+    /// `cwmsg:` id of the message.
+    pub message_global_id: Option<String>,
+    /// `cw:` id of the conversation.
+    pub conversation_global_id: Option<String>,
+    /// `cwc:` id of the contact.
+    pub contact_global_id: Option<String>,
+    /// When the message was written.
+    pub message_created_at: Option<DateTime<Utc>>,
+}
+
+/// Results with how they were found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchOutcome {
+    /// Best first.
+    pub hits: Vec<SearchHit>,
+    /// How the vector side was answered.
+    pub path: VectorPath,
+    /// Vector candidates found (before fusion).
+    pub vector_candidates: i64,
+    /// Why there is no vector side, when the provider failed.
+    pub vector_error: Option<String>,
+    /// Time spent in the database, microseconds.
+    pub db_micros: u128,
+}
+
+/// Hybrid search in the caller's project: at most `first` (1..=100) hits, best first.
+pub async fn search(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    provider: &dyn EmbeddingProvider,
+    query: &str,
+    first: usize,
+    filter: &SearchFilter,
+) -> DomainResult<Vec<SearchHit>> {
+    Ok(search_with(
+        db,
+        scope,
+        provider,
+        query,
+        first,
+        filter,
+        &SearchOptions::default(),
+    )
+    .await?
+    .hits)
+}
+
+/// [`search`] with explicit options, reporting the path taken.
+pub async fn search_with(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    provider: &dyn EmbeddingProvider,
+    query: &str,
+    first: usize,
+    filter: &SearchFilter,
+    options: &SearchOptions,
+) -> DomainResult<SearchOutcome> {
+    let query = query.trim();
+    if query.is_empty() {
+        return Err(DomainError::Validation(vec![FieldError::new(
+            "query",
+            "enter words to search for",
+        )]));
+    }
+    if query.chars().count() > 2_000 {
+        return Err(DomainError::Validation(vec![FieldError::new(
+            "query",
+            "at most 2000 characters",
+        )]));
+    }
+    let first = first.clamp(1, 100);
+    let mut vector_error = None;
+    let vector = if options.mode == SearchMode::TextOnly {
+        None
+    } else {
+        match provider.embed(&[query.to_owned()]).await {
+            Ok(mut v) if v.len() == 1 => Some(PgVector::from(pad_to_column(v.remove(0)))),
+            Ok(_) => {
+                vector_error = Some("the provider returned no vector".to_owned());
+                None
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "search: query not embedded; full text only");
+                vector_error = Some(e.to_string());
+                None
+            }
+        }
+    };
+    let plan = Plan {
+        scope: *scope,
+        model: provider.model_id().to_owned(),
+        vector,
+        text_query: fts_query(query),
+        first,
+        candidates: options.candidates.max(first),
+        mode: options.mode,
+        rrf_k: options.rrf_k,
+        filter: filter.clone(),
+    };
+    let started = Instant::now();
+    let txn = db.begin().await?;
+    let iterative = supports_iterative_scan(&txn).await;
+    let mut path = VectorPath::None;
+    let mut tenant_rows = 0;
+    if plan.vector.is_some() && plan.mode != SearchMode::TextOnly {
+        tenant_rows = prepare(&txn, &plan, options, iterative).await?;
+        path = match options.force_path {
+            Some(p) => p,
+            None if tenant_rows <= options.exact_max_rows => VectorPath::Exact,
+            None => VectorPath::Index,
+        };
+    }
+    let (mut hits, mut found) = run(&txn, &plan, path).await?;
+    let wanted = (plan.candidates as i64).min(tenant_rows);
+    if path == VectorPath::Index && found < wanted {
+        path = VectorPath::IndexThenExact;
+        (hits, found) = run(&txn, &plan, VectorPath::Exact).await?;
+    }
+    txn.commit().await?;
+    Ok(SearchOutcome {
+        hits,
+        path,
+        vector_candidates: found,
+        vector_error,
+        db_micros: started.elapsed().as_micros(),
+    })
+}
+
+struct Plan {
+    scope: Scope,
+    model: String,
+    vector: Option<PgVector>,
+    text_query: String,
+    first: usize,
+    candidates: usize,
+    mode: SearchMode,
+    rrf_k: f64,
+    filter: SearchFilter,
+}
+
+/// The SQL conditions of `filter` on chunk alias `c`, numbering parameters from `next`.
+fn filter_sql(filter: &SearchFilter, next: usize) -> (String, Vec<DbValue>) {
+    let mut sql = String::new();
+    let mut values: Vec<DbValue> = Vec::new();
+    let mut n = next;
+    if let Some(conversation) = &filter.conversation {
+        let _ = write!(sql, " and c.conversation_global_id = ${n}");
+        values.push(conversation.clone().into());
+        n += 1;
+    }
+    let mut message_conds = Vec::new();
+    if let Some(contact) = &filter.contact {
+        message_conds.push(format!("m.contact_global_id = ${n}"));
+        values.push(contact.clone().into());
+        n += 1;
+    }
+    if let Some(from) = filter.from {
+        message_conds.push(format!("m.created_at >= ${n}"));
+        values.push(from.into());
+        n += 1;
+    }
+    if let Some(to) = filter.to {
+        message_conds.push(format!("m.created_at < ${n}"));
+        values.push(to.into());
+        n += 1;
+    }
+    if !message_conds.is_empty() {
+        let _ = write!(
+            sql,
+            " and exists (select 1 from cw_messages m where m.id = c.message_global_id \
+               and m.project_id = $1 and {})",
+            message_conds.join(" and ")
+        );
+    }
+    if let Some(inbox) = filter.inbox {
+        let _ = write!(
+            sql,
+            " and exists (select 1 from cw_conversations v where v.id = c.conversation_global_id \
+               and v.project_id = $1 and v.inbox_id = ${n})"
+        );
+        values.push(inbox.into());
+    }
+    (sql, values)
+}
+
+/// Whether the server's pgvector has iterative index scans (0.8+), checked once.
+async fn supports_iterative_scan(txn: &DatabaseTransaction) -> bool {
+    static SUPPORTED: OnceCell<bool> = OnceCell::const_new();
+    *SUPPORTED
+        .get_or_init(|| async {
+            let version: Option<String> = match txn
+                .query_one_raw(Statement::from_string(
+                    txn.get_database_backend(),
+                    "select extversion from pg_extension where extname = 'vector'",
+                ))
+                .await
+            {
+                Ok(Some(row)) => row.try_get_by_index(0).ok(),
+                _ => None,
+            };
+            version.is_some_and(|v| {
+                let mut parts = v.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+                let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+                (major, minor) >= (0, 8)
+            })
+        })
+        .await
+}
+
+/// Sets the index scan settings for this transaction and counts the tenant's candidate
+/// vectors up to `exact_max_rows + 1` (one round trip).
+async fn prepare(
+    txn: &DatabaseTransaction,
+    plan: &Plan,
+    options: &SearchOptions,
+    iterative: bool,
+) -> DomainResult<i64> {
+    let (filter, mut filter_values) = filter_sql(&plan.filter, 6);
+    let iterative_sql = if iterative {
+        "set_config('hnsw.iterative_scan', 'relaxed_order', true), \
+         set_config('ivfflat.iterative_scan', 'relaxed_order', true),"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "select set_config('hnsw.ef_search', $4, true), \
+                set_config('ivfflat.probes', $5, true), {iterative_sql} \
+                (select count(*) from (select 1 from rag_chunks c \
+                   where c.project_id = $1 and c.embedding_model = $2 \
+                     and c.embedding is not null {filter} limit $3) t) as n"
+    );
+    let mut values: Vec<DbValue> = vec![
+        plan.scope.project_id().into(),
+        plan.model.clone().into(),
+        (options.exact_max_rows + 1).into(),
+        options.ef_search.max(plan.candidates).to_string().into(),
+        options.ivfflat_probes.max(1).to_string().into(),
+    ];
+    values.append(&mut filter_values);
+    let row = txn
+        .query_one_raw(Statement::from_sql_and_values(
+            txn.get_database_backend(),
+            sql,
+            values,
+        ))
+        .await?;
+    Ok(match row {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    })
+}
+
+/// The fused statement for `path` (shared with the benchmark's raw-SQL comparison).
+pub fn fused_sql(path: VectorPath, mode: SearchMode, filter: &str, rrf_k: f64) -> String {
+    let scoped = "c.project_id = $1 and c.account_scope_id = $2";
+    let knn = match (path, mode) {
+        (VectorPath::None, _) | (_, SearchMode::TextOnly) => {
+            "select null::uuid as id, ($4::vector <=> $4::vector) as distance where false"
+                .to_owned()
+        }
+        // `offset 0` keeps the subquery from being flattened, so no index (nor an incremental
+        // sort over one) can stand in for the full scan.
+        (VectorPath::Exact, _) => format!(
+            "select id, distance from (select c.id, c.embedding <=> $4 as distance \
+               from rag_chunks c \
+               where {scoped} and c.embedding_model = $3 and c.embedding is not null {filter} \
+               offset 0) e \
+             order by distance, id limit $6"
+        ),
+        (VectorPath::Index | VectorPath::IndexThenExact, _) => format!(
+            "select c.id, c.embedding <=> $4 as distance from rag_chunks c \
+             where {scoped} and c.embedding_model = $3 and c.embedding is not null {filter} \
+             order by c.embedding <=> $4 limit $6"
+        ),
+    };
+    let fts = if mode == SearchMode::VectorOnly {
+        "select null::uuid as id, null::real as rank where false".to_owned()
+    } else {
+        format!(
+            "select c.id, ts_rank_cd(c.search_tsv, q.q) as rank from rag_chunks c, q \
+             where {scoped} and c.search_tsv @@ q.q {filter} \
+             order by rank desc, c.id limit $6"
+        )
+    };
+    format!(
+        "with q as (select websearch_to_tsquery('simple', $5) as q), \
+         knn as materialized ({knn}), \
+         vec as (select id, distance, row_number() over (order by distance, id) as r from knn), \
+         fts as materialized ({fts}), \
+         txt as (select id, rank, row_number() over (order by rank desc, id) as r from fts), \
+         fused as ( \
+           select coalesce(vec.id, txt.id) as id, vec.r as vector_rank, txt.r as text_rank, \
+                  vec.distance, \
+                  (coalesce(1.0 / ({rrf_k} + vec.r), 0) + coalesce(1.0 / ({rrf_k} + txt.r), 0))::float8 \
+                    as score \
+           from vec full outer join txt on vec.id = txt.id \
+           order by score desc, vector_rank nulls last, text_rank nulls last, id \
+           limit $7) \
+         select f.id, f.vector_rank, f.text_rank, f.distance::float8 as distance, f.score, \
+                c.chunk_index, c.text, c.message_global_id, c.conversation_global_id, \
+                m.contact_global_id, m.created_at as message_created_at, \
+                ts_headline('simple', c.text, q.q, \
+                  'StartSel={HL_START}, StopSel={HL_STOP}, MaxWords=40, MinWords=12, \
+                   MaxFragments=2, FragmentDelimiter=\" … \"') as snippet, \
+                (select count(*) from knn) as vector_candidates \
+         from fused f \
+         join rag_chunks c on c.id = f.id \
+         left join cw_messages m on m.id = c.message_global_id and m.project_id = $1 \
+         cross join q \
+         order by f.score desc, f.vector_rank nulls last, f.text_rank nulls last, f.id"
+    )
+}
+
+async fn run(
+    txn: &DatabaseTransaction,
+    plan: &Plan,
+    path: VectorPath,
+) -> DomainResult<(Vec<SearchHit>, i64)> {
+    let (filter, mut filter_values) = filter_sql(&plan.filter, 8);
+    let sql = fused_sql(path, plan.mode, &filter, plan.rrf_k);
+    let mut values: Vec<DbValue> = vec![
+        plan.scope.project_id().into(),
+        plan.scope.account_scope_id().into(),
+        plan.model.clone().into(),
+        DbValue::Vector(plan.vector.clone()),
+        plan.text_query.clone().into(),
+        i64::try_from(plan.candidates).unwrap_or(100).into(),
+        i64::try_from(plan.first).unwrap_or(100).into(),
+    ];
+    values.append(&mut filter_values);
+    let rows = txn
+        .query_all_raw(Statement::from_sql_and_values(
+            txn.get_database_backend(),
+            sql,
+            values,
+        ))
+        .await?;
+    let mut found = 0;
+    let mut hits = Vec::with_capacity(rows.len());
+    for row in rows {
+        found = row.try_get("", "vector_candidates")?;
+        let snippet: Option<String> = row.try_get("", "snippet")?;
+        hits.push(SearchHit {
+            chunk_id: row.try_get("", "id")?,
+            chunk_index: row.try_get("", "chunk_index")?,
+            text: row.try_get("", "text")?,
+            snippet: snippet_parts(snippet.as_deref().unwrap_or("")),
+            score: row.try_get("", "score")?,
+            vector_rank: row.try_get("", "vector_rank")?,
+            text_rank: row.try_get("", "text_rank")?,
+            distance: row.try_get("", "distance")?,
+            message_global_id: row.try_get("", "message_global_id")?,
+            conversation_global_id: row.try_get("", "conversation_global_id")?,
+            contact_global_id: row.try_get("", "contact_global_id")?,
+            message_created_at: row.try_get("", "message_created_at")?,
+        });
+    }
+    Ok((hits, found))
+}
+
+/// The full-text query: web-search syntax as typed, otherwise the words joined by `or`.
+pub fn fts_query(query: &str) -> String {
+    let lower = query.to_lowercase();
+    let has_syntax = query.contains('"')
+        || lower.split_whitespace().any(|w| w == "or" || w.starts_with('-'));
+    if has_syntax {
+        return query.to_owned();
+    }
+    let words: Vec<String> = crate::integrations::embeddings::hashing::words(query);
+    let mut seen = HashSet::new();
+    let content: Vec<&str> = words
+        .iter()
+        .map(String::as_str)
+        .filter(|w| !is_stop_word(w))
+        .filter(|w| seen.insert(*w))
+        .collect();
+    if content.is_empty() {
+        words.join(" or ")
+    } else {
+        content.join(" or ")
+    }
+}
+
+/// `ts_headline` output -> plain and highlighted parts.
+fn snippet_parts(headline: &str) -> Vec<SnippetPart> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut highlight = false;
+    for ch in headline.chars() {
+        if ch == HL_START || ch == HL_STOP {
+            if !current.is_empty() {
+                parts.push(SnippetPart {
+                    text: std::mem::take(&mut current),
+                    highlight,
+                });
+            }
+            highlight = ch == HL_START;
+        } else {
+            current.push(ch);
+        }
+    }
+    if !current.is_empty() {
+        parts.push(SnippetPart {
+            text: current,
+            highlight,
+        });
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_queries_become_or_queries_without_stop_words() {
+        assert_eq!(
+            fts_query("Refund for the broken blender"),
+            "refund or broken or blender"
+        );
+        assert_eq!(fts_query("\"broken blender\" -toaster"), "\"broken blender\" -toaster");
+        assert_eq!(fts_query("the"), "the");
+    }
+
+    #[test]
+    fn snippets_split_into_highlighted_parts() {
+        let s = format!("my {HL_START}blender{HL_STOP} broke");
+        assert_eq!(
+            snippet_parts(&s),
+            vec![
+                SnippetPart {
+                    text: "my ".into(),
+                    highlight: false
+                },
+                SnippetPart {
+                    text: "blender".into(),
+                    highlight: true
+                },
+                SnippetPart {
+                    text: " broke".into(),
+                    highlight: false
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn filters_number_their_parameters() {
+        let (sql, values) = filter_sql(
+            &SearchFilter {
+                conversation: Some("cw:x".into()),
+                inbox: Some(3),
+                ..SearchFilter::default()
+            },
+            8,
+        );
+        assert!(sql.contains("$8") && sql.contains("$9"), "{sql}");
+        assert_eq!(values.len(), 2);
+    }
+}
