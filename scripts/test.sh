@@ -31,12 +31,19 @@ step "end-to-end (Playwright in Chromium)"
 E2E_DB="revintel_e2e"
 psql "${DB_URL%/*}/postgres" -qAt -v ON_ERROR_STOP=1 \
   -c "drop database if exists ${E2E_DB} with (force)" -c "create database ${E2E_DB}"
-# A fake Telegram Bot API (test fixture) receives the signup PINs the journeys read back.
-cargo build -q -p devtools --bin fake-telegram
+# Test fixtures: a fake Telegram Bot API receives the signup PINs the journeys read back; a
+# fake Chatwoot feeds the demo project through the real sync.
+cargo build -q -p server -p devtools --bins
 FAKE_TELEGRAM_ADDR="127.0.0.1:${REVINTEL_FAKE_TELEGRAM_PORT:-3200}"
+FAKE_CHATWOOT_ADDR="127.0.0.1:${REVINTEL_FAKE_CHATWOOT_PORT:-3100}"
 "$ROOT/target/debug/fake-telegram" --addr "$FAKE_TELEGRAM_ADDR" --token e2e-bot-token &
 FAKE_TELEGRAM_PID=$!
-trap 'kill "$FAKE_TELEGRAM_PID" 2>/dev/null || true' EXIT
+"$ROOT/target/debug/fake-chatwoot" --addr "$FAKE_CHATWOOT_ADDR" --token dev-token --account-id 1 --scenario demo &
+FAKE_CHATWOOT_PID=$!
+trap 'kill "$FAKE_TELEGRAM_PID" "$FAKE_CHATWOOT_PID" 2>/dev/null || true' EXIT
+DATABASE_URL="${DB_URL%/*}/${E2E_DB}" "$ROOT/target/debug/server" seed-demo
+DATABASE_URL="${DB_URL%/*}/${E2E_DB}" "$ROOT/target/debug/server" seed-demo-chatwoot \
+  --base-url "http://${FAKE_CHATWOOT_ADDR}" --account-id 1 --token dev-token
 DATABASE_URL="${DB_URL%/*}/${E2E_DB}" REVINTEL_DEMO_SEED=true APP_ENV=test \
   REVINTEL_TELEGRAM_BOT_TOKEN=e2e-bot-token REVINTEL_TELEGRAM_API_BASE="http://${FAKE_TELEGRAM_ADDR}" \
   REVINTEL_TELEGRAM_WEBHOOK_SECRET=e2e-webhook-secret FAKE_TELEGRAM_URL="http://${FAKE_TELEGRAM_ADDR}" \

@@ -8,13 +8,14 @@ pub mod session_state;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
 use crate::{
     components::layout::Shell,
     pages::{
+        conversations::{ContactPage, ConversationsPage, ThreadPage},
         login::LoginPage,
         not_found::NotFound,
         projects::ProjectsPage,
@@ -63,6 +64,9 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("signup") view=SignupPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("signup"), StaticSegment("confirm")) view=ConfirmSignupPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("settings") view=SettingsPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("conversations") view=ConversationsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("conversations"), ParamSegment("id")) view=ThreadPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("contacts"), ParamSegment("id")) view=ContactPage ssr=SsrMode::Async/>
                 </Routes>
             </Shell>
         </Router>

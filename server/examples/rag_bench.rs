@@ -246,7 +246,9 @@ async fn main() -> anyhow::Result<()> {
     admin
         .execute_unprepared(&format!("create database {name}"))
         .await?;
-    let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
+    let base = admin_url
+        .rsplit_once('/')
+        .map_or(admin_url.as_str(), |(b, _)| b);
     let config = Config {
         database_url: format!("{base}/{name}"),
         db_max_connections: 8,
@@ -468,17 +470,37 @@ async fn run(
     }
     let mut results = Vec::new();
     for (label, scope, mode) in [
-        ("service hybrid, 90k tenant (index path)", tenants[0].0, SearchMode::Hybrid),
-        ("service vector-only, 90k tenant (index path)", tenants[0].0, SearchMode::VectorOnly),
-        ("service hybrid, 1k tenant (exact path)", tenants[1].0, SearchMode::Hybrid),
+        (
+            "service hybrid, 90k tenant (index path)",
+            tenants[0].0,
+            SearchMode::Hybrid,
+        ),
+        (
+            "service vector-only, 90k tenant (index path)",
+            tenants[0].0,
+            SearchMode::VectorOnly,
+        ),
+        (
+            "service hybrid, 1k tenant (exact path)",
+            tenants[1].0,
+            SearchMode::Hybrid,
+        ),
     ] {
         let mut ms = Vec::with_capacity(texts.len());
         let mut paths = HashMap::new();
         for t in &texts {
             let started = Instant::now();
-            let out = search_with(db, &scope, provider.as_ref(), t, 10, &filter, &opts(mode, None))
-                .await
-                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            let out = search_with(
+                db,
+                &scope,
+                provider.as_ref(),
+                t,
+                10,
+                &filter,
+                &opts(mode, None),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
             ms.push(started.elapsed().as_secs_f64() * 1000.0);
             *paths.entry(format!("{:?}", out.path)).or_insert(0) += 1;
             anyhow::ensure!(out.hits.len() == 10, "{label}: {} hits", out.hits.len());
@@ -490,9 +512,24 @@ async fn run(
 
     // The same statement as raw SQL: settings + the fused query in one transaction.
     for (label, scope, mode, path) in [
-        ("raw SQL hybrid, 90k tenant (index path)", tenants[0].0, SearchMode::Hybrid, VectorPath::Index),
-        ("raw SQL vector-only, 90k tenant (index path)", tenants[0].0, SearchMode::VectorOnly, VectorPath::Index),
-        ("raw SQL hybrid, 1k tenant (exact path)", tenants[1].0, SearchMode::Hybrid, VectorPath::Exact),
+        (
+            "raw SQL hybrid, 90k tenant (index path)",
+            tenants[0].0,
+            SearchMode::Hybrid,
+            VectorPath::Index,
+        ),
+        (
+            "raw SQL vector-only, 90k tenant (index path)",
+            tenants[0].0,
+            SearchMode::VectorOnly,
+            VectorPath::Index,
+        ),
+        (
+            "raw SQL hybrid, 1k tenant (exact path)",
+            tenants[1].0,
+            SearchMode::Hybrid,
+            VectorPath::Exact,
+        ),
     ] {
         let sql = fused_sql(path, mode, "", 60.0);
         let mut ms = Vec::with_capacity(texts.len());

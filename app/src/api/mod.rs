@@ -1,5 +1,6 @@
 //! Server functions and the UI types they return. Each runs a typed GraphQL operation through
 //! the in-process executor, so the UI has exactly the permissions an API client has.
+pub mod chatwoot;
 #[cfg(feature = "ssr")]
 pub mod executor;
 pub mod projects;

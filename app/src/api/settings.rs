@@ -103,6 +103,7 @@ pub struct AuditPageView {
     pub total: i64,
 }
 
+#[cfg(feature = "ssr")]
 fn date(rfc3339: &str) -> String {
     rfc3339.get(..10).unwrap_or(rfc3339).to_owned()
 }

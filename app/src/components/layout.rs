@@ -10,7 +10,6 @@ use crate::{
 /// Areas of the product that are not built yet, shown in the navigation as upcoming so the
 /// map of the product is visible from day one; they become links as they land.
 const UPCOMING_AREAS: &[&str] = &[
-    "Conversations",
     "Search",
     "Accounts",
     "Pipeline",
@@ -33,6 +32,7 @@ pub fn Shell(children: Children) -> impl IntoView {
                 <nav class="sidenav" aria-label="Main">
                     <ul>
                         <li><A href="/">"Projects"</A></li>
+                        <li><A href="/conversations">"Conversations"</A></li>
                         <li><A href="/settings">"Settings"</A></li>
                         {UPCOMING_AREAS
                             .iter()

@@ -1,4 +1,5 @@
 //! One module per page.
+pub mod conversations;
 pub mod login;
 pub mod not_found;
 pub mod projects;

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use crate::{
     api::{
+        chatwoot::{SyncNow, sync_status},
         error_text,
         settings::{
             AuditRow, BindChatwoot, CreateBindCode, CreateToken, RevokeToken, SettingsView,
@@ -79,7 +80,78 @@ fn Settings(csrf: String) -> impl IntoView {
                 }
             })}
         </Transition>
+        <SyncSection csrf=csrf.get_value()/>
         <AuditSection/>
+    }
+}
+
+/// Sync status of each source, refreshed every two seconds while a sync is queued or running.
+#[component]
+fn SyncSection(csrf: String) -> impl IntoView {
+    let sync = ServerAction::<SyncNow>::new();
+    let tick = RwSignal::new(0u64);
+    let status = Resource::new(
+        move || (tick.get(), sync.version().get()),
+        |_| sync_status(),
+    );
+    let busy = Memo::new(move |_| {
+        status
+            .get()
+            .and_then(|r| r.ok())
+            .is_some_and(|rows| rows.iter().any(|r| r.in_progress()))
+    });
+    // Polling only while something runs: an idle page makes no requests.
+    Effect::new(move |_| {
+        if busy.get() {
+            set_timeout(
+                move || tick.update(|t| *t += 1),
+                std::time::Duration::from_secs(2),
+            );
+        }
+    });
+    let csrf = StoredValue::new(csrf);
+    view! {
+        <section class="panel" data-testid="sync-section">
+            <h2>"Sync"</h2>
+            <Transition fallback=|| view! { <Loading label="Loading sync status…"/> }>
+                {move || Suspend::new(async move {
+                    match status.await {
+                        Ok(rows) if rows.is_empty() => view! {
+                            <p class="muted">"Bind a Chatwoot account above to start syncing."</p>
+                        }.into_any(),
+                        Ok(rows) => rows.into_iter().map(|r| {
+                            let state = match (&r.pending, r.last_status.as_deref()) {
+                                (Some(p), _) => format!("sync {p}"),
+                                (None, Some(s)) => format!("last run {s}"),
+                                (None, None) => "never synced".to_owned(),
+                            };
+                            view! {
+                                <dl class="facts" data-testid="sync-row">
+                                    <dt>"Account"</dt><dd>{format!("{} at {}", r.account_id, r.base_url)}</dd>
+                                    <dt>"State"</dt><dd data-testid="sync-state">{state}</dd>
+                                    <dt>"Last run"</dt><dd>{format!(
+                                        "{} · {} rows{}",
+                                        r.last_started.clone().unwrap_or_else(|| "—".to_owned()).get(..19).unwrap_or("—").replace('T', " "),
+                                        r.last_processed,
+                                        if r.last_counts.is_empty() { String::new() } else { format!(" ({})", r.last_counts) }
+                                    )}</dd>
+                                    <dt>"Synced up to"</dt><dd>{r.watermark.clone().unwrap_or_else(|| "—".to_owned())}</dd>
+                                    {r.last_error.clone().or(r.pending_error.clone()).map(|e| view! {
+                                        <dt>"Error"</dt><dd class="form-error">{e}</dd>
+                                    })}
+                                </dl>
+                                <ActionForm action=sync>
+                                    <input type="hidden" name="source_id" value=r.source_id.clone()/>
+                                    <input type="hidden" name="csrf" value=csrf.get_value()/>
+                                    <button type="submit" class="btn-small">"Sync now"</button>
+                                </ActionForm>
+                            }
+                        }).collect_view().into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert">{error_text(&e)}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
     }
 }
 

@@ -268,10 +268,7 @@ async fn resolve_token<C: ConnectionTrait>(db: &C, token: &str) -> Result<Caller
         .is_none_or(|at| now - at.with_timezone(&Utc) > chrono::Duration::seconds(60))
     {
         api_tokens::Entity::update_many()
-            .col_expr(
-                api_tokens::Column::LastUsedAt,
-                Expr::current_timestamp(),
-            )
+            .col_expr(api_tokens::Column::LastUsedAt, Expr::current_timestamp())
             .filter(api_tokens::Column::Id.eq(row.id))
             .exec(db)
             .await?;

@@ -35,10 +35,18 @@ fn a_long_text_splits_into_token_bounded_overlapping_chunks_on_sentence_boundari
     for (i, c) in chunks.iter().enumerate() {
         assert_eq!(c.index, i);
         assert!(c.tokens <= 48, "chunk {i} has {} tokens", c.tokens);
-        assert_eq!(c.tokens, Cl100kCounter.count(&c.text), "content_tokens is exact");
+        assert_eq!(
+            c.tokens,
+            Cl100kCounter.count(&c.text),
+            "content_tokens is exact"
+        );
         assert_eq!(c.text_hash, text_hash(&c.text));
         assert_eq!(c.text_hash.len(), 64, "sha256 hex");
-        assert!(c.text.ends_with('.'), "chunk {i} ends mid-sentence: {:?}", c.text);
+        assert!(
+            c.text.ends_with('.'),
+            "chunk {i} ends mid-sentence: {:?}",
+            c.text
+        );
     }
     for pair in chunks.windows(2) {
         // The next chunk starts with the tail of this one (the overlap), never more than the
@@ -68,7 +76,10 @@ fn a_short_text_is_one_chunk_and_layout_noise_does_not_change_its_hash() {
     let b = chunker.chunk("My blender arrived broken.\n\nCan I get a refund?");
     assert_eq!(a.len(), 1);
     assert_eq!(a, b);
-    assert_eq!(a[0].text, "My blender arrived broken.\n\nCan I get a refund?");
+    assert_eq!(
+        a[0].text,
+        "My blender arrived broken.\n\nCan I get a refund?"
+    );
     assert!(chunker.chunk(" \n\t ").is_empty());
 }
 
@@ -77,7 +88,11 @@ async fn an_ingested_message_becomes_pending_chunks_with_evidence() {
     // Arrange
     let test = TestDb::new().await;
     let scope = test.project("a").await;
-    let m = message(&scope, 1, "Hello,  my blender arrived broken. Can I get a refund?");
+    let m = message(
+        &scope,
+        1,
+        "Hello,  my blender arrived broken. Can I get a refund?",
+    );
 
     // Act
     ingest(&test.db, &scope, std::slice::from_ref(&m)).await;
@@ -105,7 +120,10 @@ async fn an_ingested_message_becomes_pending_chunks_with_evidence() {
     .await;
     assert_eq!(
         evidence,
-        vec![format!("chunk:{normalised}"), format!("message:{normalised}")]
+        vec![
+            format!("chunk:{normalised}"),
+            format!("message:{normalised}")
+        ]
     );
     test.drop().await;
 }
@@ -119,7 +137,11 @@ async fn activity_and_empty_messages_are_not_indexed_and_private_notes_follow_th
     activity.message_type = Some("activity".to_owned());
     let mut empty = message(&scope, 2, "   ");
     empty.content = Some("   ".to_owned());
-    let mut note = message(&scope, 3, "Internal: this customer is a VIP, offer a discount");
+    let mut note = message(
+        &scope,
+        3,
+        "Internal: this customer is a VIP, offer a discount",
+    );
     note.private = true;
     note.message_type = Some("outgoing".to_owned());
 
@@ -192,9 +214,17 @@ async fn an_edit_keeps_unchanged_chunks_requeues_changed_ones_and_removes_vanish
     )
     .await;
     assert_eq!(after.len(), 2, "{after:?}");
-    assert_eq!(after[0], format!("{}|ready", before[0]), "unchanged chunk kept");
+    assert_eq!(
+        after[0],
+        format!("{}|ready", before[0]),
+        "unchanged chunk kept"
+    );
     let (id1, _) = before[1].rsplit_once('|').expect("row");
-    assert_eq!(after[1], format!("{id1}|none|pending"), "changed chunk re-queued");
+    assert_eq!(
+        after[1],
+        format!("{id1}|none|pending"),
+        "changed chunk re-queued"
+    );
     assert_eq!(
         test.scalar("select count(*) from evidence_items where source_kind = 'chunk'")
             .await,
@@ -257,7 +287,11 @@ async fn a_chunk_whose_text_was_already_embedded_reuses_the_vector_without_a_pro
     ingest(
         &test.db,
         &scope,
-        &[message(&scope, 1, "Where is my parcel? Tracking says delivered.")],
+        &[message(
+            &scope,
+            1,
+            "Where is my parcel? Tracking says delivered.",
+        )],
     )
     .await;
     process_one_batch(&test.db, provider.as_ref(), "w", 10)
@@ -283,10 +317,19 @@ async fn a_chunk_whose_text_was_already_embedded_reuses_the_vector_without_a_pro
     // Assert
     assert_eq!(outcome.claimed, 3);
     assert_eq!(outcome.reused, 1, "{outcome:?}");
-    assert_eq!(outcome.provider_inputs, 1, "duplicates in a batch are sent once");
+    assert_eq!(
+        outcome.provider_inputs, 1,
+        "duplicates in a batch are sent once"
+    );
     assert_eq!(outcome.embedded, 2);
-    assert_eq!(fake.times_embedded("Where is my parcel? Tracking says delivered."), 1);
-    assert_eq!(fake.times_embedded("A brand new question about invoices."), 1);
+    assert_eq!(
+        fake.times_embedded("Where is my parcel? Tracking says delivered."),
+        1
+    );
+    assert_eq!(
+        fake.times_embedded("A brand new question about invoices."),
+        1
+    );
     assert_eq!(
         test.scalar(
             "select count(distinct embedding::text) from rag_chunks where text like 'Where%'"

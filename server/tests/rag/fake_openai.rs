@@ -157,7 +157,12 @@ impl FakeOpenAi {
 
     /// The largest number of times any text was embedded.
     pub fn max_times_any_text_embedded(&self) -> usize {
-        lock(&self.inner).per_text.values().copied().max().unwrap_or(0)
+        lock(&self.inner)
+            .per_text
+            .values()
+            .copied()
+            .max()
+            .unwrap_or(0)
     }
 
     /// Inputs embedded in total.
@@ -249,7 +254,10 @@ async fn embeddings(State(state): State<Arc<AppState>>, Json(body): Json<Value>)
         .enumerate()
         .map(|(i, t)| json!({ "object": "embedding", "index": i, "embedding": state.embedder.embed_one(t) }))
         .collect();
-    debug_assert!(data.iter().all(|d| d["embedding"].as_array().map(Vec::len) == Some(state.dims)));
+    debug_assert!(
+        data.iter()
+            .all(|d| d["embedding"].as_array().map(Vec::len) == Some(state.dims))
+    );
     Json(json!({
         "object": "list",
         "data": data,

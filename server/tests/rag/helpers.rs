@@ -201,12 +201,11 @@ pub async fn ingest_with(
             .await
             .expect("conversation");
         }
-        let message_number: i64 = m
-            .id
-            .rsplit(':')
-            .next()
-            .and_then(|s| s.parse().ok())
-            .expect("message number");
+        let message_number: i64 =
+            m.id.rsplit(':')
+                .next()
+                .and_then(|s| s.parse().ok())
+                .expect("message number");
         txn.execute_raw(Statement::from_sql_and_values(
             txn.get_database_backend(),
             "insert into cw_messages (id, project_id, account_scope_id, account_id, message_id, \

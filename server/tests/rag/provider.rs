@@ -138,7 +138,11 @@ async fn a_400_fails_only_the_bad_chunk_with_its_error() {
     let mut messages: Vec<_> = (1..=7)
         .map(|i| message(&scope, i, &format!("A perfectly fine message number {i}")))
         .collect();
-    messages.push(message(&scope, 8, "This one carries POISON for the provider"));
+    messages.push(message(
+        &scope,
+        8,
+        "This one carries POISON for the provider",
+    ));
     ingest(&test.db, &scope, &messages).await;
 
     // Act
@@ -156,7 +160,10 @@ async fn a_400_fails_only_the_bad_chunk_with_its_error() {
     )
     .await;
     assert_eq!(failed.len(), 1);
-    assert!(failed[0].starts_with("1|") && failed[0].contains("HTTP 400"), "{failed:?}");
+    assert!(
+        failed[0].starts_with("1|") && failed[0].contains("HTTP 400"),
+        "{failed:?}"
+    );
     assert_eq!(
         test.scalar("select count(*) from rag_chunks where embedding_status = 'ready'")
             .await,
@@ -207,7 +214,10 @@ async fn retryable_errors_back_off_and_end_failed_after_max_attempts() {
             assert_eq!(parts[0], "pending");
             let wait: i64 = parts[2].parse().expect("seconds");
             let base = 60 * (1 << (attempt - 1));
-            assert!(wait >= base * 8 / 10 - 1, "attempt {attempt}: next in {wait}s");
+            assert!(
+                wait >= base * 8 / 10 - 1,
+                "attempt {attempt}: next in {wait}s"
+            );
             // Not due yet: nothing to claim.
             let idle = process_batch(&test.db, &provider, &options)
                 .await
@@ -230,7 +240,10 @@ async fn a_long_retry_after_is_left_to_the_worker_and_honoured_in_the_schedule()
     let test = TestDb::new().await;
     let scope = test.project("a").await;
     let fake = FakeOpenAi::start(16).await;
-    fake.always(Some(Answer::Status(429, Some(("retry-after", "600".to_owned())))));
+    fake.always(Some(Answer::Status(
+        429,
+        Some(("retry-after", "600".to_owned())),
+    )));
     let provider = openai_provider(&fake, 8);
     ingest(&test.db, &scope, &[message(&scope, 1, "Hello there")]).await;
     let options = EmbedOptions {
@@ -243,7 +256,10 @@ async fn a_long_retry_after_is_left_to_the_worker_and_honoured_in_the_schedule()
         .await
         .expect("batch");
 
-    assert!(started.elapsed() < Duration::from_secs(5), "not slept inline");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "not slept inline"
+    );
     assert_eq!(outcome.retry_scheduled, 1);
     assert!(outcome.provider_error.is_some());
     let wait = test

@@ -9,8 +9,9 @@ use server::{
     domain::{
         DomainError,
         rag::{
-            SearchFilter, process_one_batch,
+            SearchFilter,
             maintenance::maybe_rebuild_ivfflat,
+            process_one_batch,
             search::{SearchMode, SearchOptions, VectorPath, search_with},
         },
     },
@@ -176,7 +177,12 @@ async fn a_small_tenant_inside_50k_chunks_of_others_still_gets_k_results() {
         .expect("rebuild")
         .expect("the migration's empty-table build is replaced");
     assert_eq!((rebuilt.rows, rebuilt.lists), (50_030, 50));
-    assert!(maybe_rebuild_ivfflat(&test.db).await.expect("check").is_none());
+    assert!(
+        maybe_rebuild_ivfflat(&test.db)
+            .await
+            .expect("check")
+            .is_none()
+    );
     test.db
         .execute_unprepared("analyze rag_chunks")
         .await
@@ -409,36 +415,75 @@ async fn filters_narrow_results_and_snippets_highlight_the_query_words() {
 /// answer them. It mixes topical queries with the lexical precision people expect from search
 /// (order numbers, discount codes, words that share letters with other words).
 const CORPUS: &[(i64, &str)] = &[
-    (1, "Hi, my invoice for March shows the wrong VAT number, our company moved to Berlin last year and the tax office needs the new one on every document we file."),
-    (2, "Could you resend the invoice as a PDF? The attachment in your last email was empty and our accountant is waiting for it before the end of the quarter."),
+    (
+        1,
+        "Hi, my invoice for March shows the wrong VAT number, our company moved to Berlin last year and the tax office needs the new one on every document we file.",
+    ),
+    (
+        2,
+        "Could you resend the invoice as a PDF? The attachment in your last email was empty and our accountant is waiting for it before the end of the quarter.",
+    ),
     (3, "Voice quality was bad"),
     (4, "Voice call or video?"),
-    (5, "I was charged twice for the same order. My bank statement shows two payments of 89 euros on the 4th, please check and send the money back for the duplicate."),
+    (
+        5,
+        "I was charged twice for the same order. My bank statement shows two payments of 89 euros on the 4th, please check and send the money back for the duplicate.",
+    ),
     (6, "Charger stopped working"),
     (7, "Charger cable frayed"),
-    (8, "I would like a refund for the blender, it broke after a week of normal use and the motor smells burnt every time we switch it on."),
+    (
+        8,
+        "I would like a refund for the blender, it broke after a week of normal use and the motor smells burnt every time we switch it on.",
+    ),
     (9, "Fund transfer done?"),
     (10, "Pension fund quote"),
-    (11, "I cannot sign in to the portal: the password reset email never arrives, I checked spam and tried two different browsers on my laptop this morning."),
+    (
+        11,
+        "I cannot sign in to the portal: the password reset email never arrives, I checked spam and tried two different browsers on my laptop this morning.",
+    ),
     (12, "Logistics partner update"),
-    (13, "After yesterday's update the login page only shows an error 500 for everyone in our team, we cannot reach the dashboard at all since then."),
-    (14, "Please cancel my subscription at the end of this month, we are closing the shop and will not need the service anymore, thanks for everything."),
+    (
+        13,
+        "After yesterday's update the login page only shows an error 500 for everyone in our team, we cannot reach the dashboard at all since then.",
+    ),
+    (
+        14,
+        "Please cancel my subscription at the end of this month, we are closing the shop and will not need the service anymore, thanks for everything.",
+    ),
     (15, "Subscribers got it twice"),
-    (16, "Order A-10492 still has not arrived, the tracking page has not moved for six days and the customer who ordered it is asking me every morning."),
+    (
+        16,
+        "Order A-10492 still has not arrived, the tracking page has not moved for six days and the customer who ordered it is asking me every morning.",
+    ),
     (17, "Order A-10493 ok"),
     (18, "Order A-10429 refunded"),
     (19, "Order A-10942 shipped"),
-    (20, "The discount code SPRING20 is rejected at checkout with a message saying it expired, but your newsletter from Monday says it is valid until the end of May."),
+    (
+        20,
+        "The discount code SPRING20 is rejected at checkout with a message saying it expired, but your newsletter from Monday says it is valid until the end of May.",
+    ),
     (21, "SPRING21 code works"),
     (22, "SPRING2 banner typo"),
-    (23, "The parcel with our new office chairs arrived with a damaged box and one chair has a broken armrest, photos attached, what are the next steps for a replacement?"),
+    (
+        23,
+        "The parcel with our new office chairs arrived with a damaged box and one chair has a broken armrest, photos attached, what are the next steps for a replacement?",
+    ),
     (24, "Box sizes for chairs?"),
-    (25, "How do I export my contacts to a spreadsheet? I need the phone numbers and the tags for a mailing our marketing agency is preparing next week."),
+    (
+        25,
+        "How do I export my contacts to a spreadsheet? I need the phone numbers and the tags for a mailing our marketing agency is preparing next week.",
+    ),
     (26, "Export button greyed out"),
     (27, "Contacts import failed"),
-    (28, "The renewal price went up by 30 percent without any notice, we have been customers for four years, is there anything you can do about it?"),
+    (
+        28,
+        "The renewal price went up by 30 percent without any notice, we have been customers for four years, is there anything you can do about it?",
+    ),
     (29, "Price list for new customers"),
-    (30, "Can we move the onboarding call to Thursday afternoon? Our operations lead is travelling on Wednesday and would like to join the session."),
+    (
+        30,
+        "Can we move the onboarding call to Thursday afternoon? Our operations lead is travelling on Wednesday and would like to join the session.",
+    ),
 ];
 
 /// Queries and the messages that answer them.
@@ -472,7 +517,11 @@ async fn hybrid_search_beats_vector_only_on_the_labelled_set() {
 
     // Act
     let mut scores = Vec::new();
-    for mode in [SearchMode::VectorOnly, SearchMode::TextOnly, SearchMode::Hybrid] {
+    for mode in [
+        SearchMode::VectorOnly,
+        SearchMode::TextOnly,
+        SearchMode::Hybrid,
+    ] {
         let (mut mrr, mut recall5) = (0.0, 0.0);
         for (query, relevant) in LABELS {
             let hits = search_with(

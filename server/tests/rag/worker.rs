@@ -84,7 +84,13 @@ async fn two_workers_in_parallel_never_claim_the_same_chunk() {
     let test = TestDb::new().await;
     let scope = test.project("a").await;
     let messages: Vec<_> = (1..=300)
-        .map(|i| message(&scope, i, &format!("Message {i}: please call me back about plan {i}")))
+        .map(|i| {
+            message(
+                &scope,
+                i,
+                &format!("Message {i}: please call me back about plan {i}"),
+            )
+        })
         .collect();
     ingest(&test.db, &scope, &messages).await;
 
@@ -164,7 +170,13 @@ async fn a_model_switch_re_embeds_in_the_background_while_search_keeps_answering
     let old = HashingProvider::new(1024);
     let new = HashingProvider::new(512);
     let messages: Vec<_> = (1..=30)
-        .map(|i| message(&scope, i, &format!("Customer {i} asks about the refund policy")))
+        .map(|i| {
+            message(
+                &scope,
+                i,
+                &format!("Customer {i} asks about the refund policy"),
+            )
+        })
         .collect();
     ingest(&test.db, &scope, &messages).await;
     while !process_one_batch(&test.db, &old, "w", 50)
@@ -256,7 +268,13 @@ async fn failed_chunks_are_listed_with_their_error_and_retry_failed_requeues_onl
 
     // Assert
     assert_eq!(listed.len(), 1);
-    assert!(listed[0].error.as_deref().unwrap_or("").contains("HTTP 400"));
+    assert!(
+        listed[0]
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .contains("HTTP 400")
+    );
     assert_eq!(retried, 1);
     let states = strings(
         &test.db,

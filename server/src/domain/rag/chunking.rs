@@ -232,7 +232,10 @@ mod tests {
 
     #[test]
     fn normalisation_ignores_layout_noise() {
-        assert_eq!(normalize("  Hello \t world \r\n\r\n\r\n next  "), "Hello world\n\nnext");
+        assert_eq!(
+            normalize("  Hello \t world \r\n\r\n\r\n next  "),
+            "Hello world\n\nnext"
+        );
         assert_eq!(normalize(" \n\t "), "");
         assert_eq!(
             text_hash(&normalize("a  b")),

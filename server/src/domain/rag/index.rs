@@ -160,7 +160,10 @@ pub async fn index_messages_with<C: ConnectionTrait>(
     let mut chunk_evidence = Vec::new();
     for m in messages {
         let text = if chunker.rule.indexes(m.message_type.as_deref(), m.private) {
-            m.content.as_deref().map(normalize).filter(|t| !t.is_empty())
+            m.content
+                .as_deref()
+                .map(normalize)
+                .filter(|t| !t.is_empty())
         } else {
             None
         };
@@ -278,7 +281,10 @@ pub async fn index_messages_with<C: ConnectionTrait>(
             backend,
             "delete from evidence_items where project_id = $2 and source_kind = 'message' \
                and source_id in (select jsonb_array_elements_text($1::jsonb))",
-            [json_param(json!(evidence_deletes)), scope.project_id().into()],
+            [
+                json_param(json!(evidence_deletes)),
+                scope.project_id().into(),
+            ],
         ))
         .await?;
     }

@@ -166,7 +166,10 @@ mod tests {
     #[test]
     fn rebuilds_happen_on_a_factor_of_change() {
         assert!(!needs_rebuild(500, None), "too few rows");
-        assert!(needs_rebuild(5_000, None), "only the migration's empty build");
+        assert!(
+            needs_rebuild(5_000, None),
+            "only the migration's empty build"
+        );
         assert!(!needs_rebuild(15_000, Some(10_000)));
         assert!(needs_rebuild(20_000, Some(10_000)));
         assert!(needs_rebuild(4_000, Some(10_000)));

@@ -24,7 +24,9 @@ use std::sync::{Arc, OnceLock};
 pub use chunking::{Chunker, MessageRule};
 pub use index::{IndexReport, index_messages, reindex_project};
 pub use search::{SearchFilter, SearchHit, SearchOutcome, search, search_with};
-pub use status::{EmbeddingStatusCounts, FailedChunk, embedding_status, failed_chunks, retry_failed};
+pub use status::{
+    EmbeddingStatusCounts, FailedChunk, embedding_status, failed_chunks, retry_failed,
+};
 pub use worker::{BatchOutcome, EmbedOptions, EmbedWorker, process_one_batch};
 
 use crate::{
@@ -44,12 +46,14 @@ pub fn provider() -> Arc<dyn EmbeddingProvider> {
 
 /// Sets up RAG for this process from the configuration: builds the provider (failing on
 /// settings that cannot work), installs it and the matching chunker for ingestion, and starts
-/// the embed worker unless `REVINTEL_EMBEDDING_WORKER=false`. Keep the returned worker alive;
-/// dropping it stops the loops.
+/// the embed worker when `run_worker` (this process runs background work) and
+/// `REVINTEL_EMBEDDING_WORKER` are both on. Keep the returned worker alive; dropping it stops
+/// the loops.
 pub fn start(
     db: &sea_orm::DatabaseConnection,
     config: &Config,
     name: &str,
+    run_worker: bool,
 ) -> Result<Option<EmbedWorker>, EmbeddingError> {
     let provider = embeddings::from_config(config)?;
     if PROVIDER.set(provider.clone()).is_err() {
@@ -61,7 +65,7 @@ pub fn start(
         model = provider.model_id(),
         "embeddings configured"
     );
-    if !config.embedding_worker {
+    if !(run_worker && config.embedding_worker) {
         return Ok(None);
     }
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "local".to_owned());

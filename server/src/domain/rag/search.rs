@@ -522,7 +522,9 @@ async fn run(
 pub fn fts_query(query: &str) -> String {
     let lower = query.to_lowercase();
     let has_syntax = query.contains('"')
-        || lower.split_whitespace().any(|w| w == "or" || w.starts_with('-'));
+        || lower
+            .split_whitespace()
+            .any(|w| w == "or" || w.starts_with('-'));
     if has_syntax {
         return query.to_owned();
     }
@@ -578,7 +580,10 @@ mod tests {
             fts_query("Refund for the broken blender"),
             "refund or broken or blender"
         );
-        assert_eq!(fts_query("\"broken blender\" -toaster"), "\"broken blender\" -toaster");
+        assert_eq!(
+            fts_query("\"broken blender\" -toaster"),
+            "\"broken blender\" -toaster"
+        );
         assert_eq!(fts_query("the"), "the");
     }
 

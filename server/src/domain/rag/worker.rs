@@ -141,8 +141,9 @@ update rag_chunks c set
   embedding_status = 'processing',
   locked_by = $2,
   lease_expires_at = now() + make_interval(secs => $3)
-from picked
-where c.id = picked.id
+-- An array of ids makes this a primary-key lookup; a join with `picked` may be planned as a
+-- hash join over the whole table.
+where c.id = any(array(select id from picked))
 returning c.id, c.project_id, c.text, c.text_hash, c.embedding_attempts
 "#;
 
@@ -192,12 +193,12 @@ from (
   select distinct on (e.project_id, e.text_hash) e.project_id, e.text_hash, e.embedding
   from rag_chunks e
   join (select distinct project_id, text_hash from rag_chunks
-        where id in (select (jsonb_array_elements_text($3::jsonb))::uuid)) w
+        where id = any(array(select (jsonb_array_elements_text($3::jsonb))::uuid))) w
     on e.project_id = w.project_id and e.text_hash = w.text_hash
   where e.embedding_model = $2 and e.embedding is not null
   order by e.project_id, e.text_hash, e.last_embedded_at desc nulls last
 ) src
-where c.id in (select (jsonb_array_elements_text($3::jsonb))::uuid)
+where c.id = any(array(select (jsonb_array_elements_text($3::jsonb))::uuid))
   and c.project_id = src.project_id and c.text_hash = src.text_hash
   and c.locked_by = $1 and c.embedding_status = 'processing'
 returning c.id
@@ -259,7 +260,10 @@ pub async fn finish_batch(
         done.insert(row.try_get::<Uuid>("", "id")?);
     }
     outcome.reused = done.len();
-    let rest: Vec<Claimed> = claimed.into_iter().filter(|c| !done.contains(&c.id)).collect();
+    let rest: Vec<Claimed> = claimed
+        .into_iter()
+        .filter(|c| !done.contains(&c.id))
+        .collect();
     if rest.is_empty() {
         return Ok(());
     }
@@ -362,6 +366,7 @@ async fn write_vectors(
         values.push(worker_id.into());
         values.push(model.into());
         let mut tuples = Vec::with_capacity(part.len());
+        let mut ids = Vec::with_capacity(part.len());
         for (i, (c, v)) in part.iter().enumerate() {
             let base = 3 + i * 3;
             tuples.push(format!(
@@ -370,11 +375,12 @@ async fn write_vectors(
                 base + 1,
                 base + 2
             ));
+            ids.push(format!("${base}::uuid"));
             values.push(c.id.into());
             values.push(c.text_hash.clone().into());
-            values.push(DbValue::Vector(Some(sea_orm::prelude::PgVector::from(pad_to_column(
-                (*v).clone(),
-            )))));
+            values.push(DbValue::Vector(Some(sea_orm::prelude::PgVector::from(
+                pad_to_column((*v).clone()),
+            ))));
         }
         let sql = format!(
             "update rag_chunks c set \
@@ -382,9 +388,10 @@ async fn write_vectors(
                last_embedded_at = now(), embedding_error = null, next_attempt_at = null, \
                locked_by = null, lease_expires_at = null \
              from (values {}) as v(id, h, e) \
-             where c.id = v.id and c.locked_by = $1 and c.embedding_status = 'processing' \
-               and c.text_hash is not distinct from v.h",
-            tuples.join(", ")
+             where c.id = any(array[{}]) and c.id = v.id and c.locked_by = $1 \
+               and c.embedding_status = 'processing' and c.text_hash is not distinct from v.h",
+            tuples.join(", "),
+            ids.join(", ")
         );
         let result = db
             .execute_raw(Statement::from_sql_and_values(
@@ -444,7 +451,8 @@ async fn write_failures(
                locked_by = null, lease_expires_at = null \
              from jsonb_to_recordset($2::jsonb) as v(id uuid, error text, fatal boolean, \
                                                     delay float8) \
-             where c.id = v.id and c.locked_by = $1 and c.embedding_status = 'processing' \
+             where c.id = any(array(select (x->>'id')::uuid from jsonb_array_elements($2::jsonb) x)) \
+               and c.id = v.id and c.locked_by = $1 and c.embedding_status = 'processing' \
              returning v.fatal",
             [
                 options.worker_id.clone().into(),

@@ -38,8 +38,8 @@ const STOP_WORDS: &[&str] = &[
     "from", "had", "has", "have", "he", "her", "here", "him", "his", "how", "i", "if", "in",
     "into", "is", "it", "its", "just", "me", "my", "no", "not", "of", "on", "or", "our", "she",
     "so", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this",
-    "those", "to", "too", "up", "us", "was", "we", "were", "what", "when", "where", "which",
-    "who", "will", "with", "would", "you", "your",
+    "those", "to", "too", "up", "us", "was", "we", "were", "what", "when", "where", "which", "who",
+    "will", "with", "would", "you", "your",
 ];
 
 /// Whether `word` (lower-case) is a stop word.

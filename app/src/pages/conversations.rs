@@ -1,0 +1,215 @@
+//! Conversations: the list (filters, newest activity first), a thread, and a contact.
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::{
+    api::{
+        chatwoot::{ConversationRow, list_conversations, load_contact, load_thread},
+        error_text,
+    },
+    components::feedback::{EmptyState, Loading},
+};
+
+fn when(rfc3339: &Option<String>) -> String {
+    rfc3339
+        .as_deref()
+        .map(|t| t.get(..16).unwrap_or(t).replace('T', " "))
+        .unwrap_or_default()
+}
+
+/// Paged conversation list with status and text filters; `contact_id` pins it to one contact.
+#[component]
+fn ConversationList(#[prop(optional)] contact_id: Option<String>) -> impl IntoView {
+    let status = RwSignal::new(String::new());
+    let text = RwSignal::new(String::new());
+    let rows = RwSignal::new(Vec::<ConversationRow>::new());
+    let next = RwSignal::new(None::<String>);
+    let total = RwSignal::new(None::<i64>);
+    let error = RwSignal::new(None::<String>);
+    let contact = StoredValue::new(contact_id);
+    let load = Action::new(move |after: &Option<String>| {
+        let after = after.clone();
+        let (s, t) = (status.get_untracked(), text.get_untracked());
+        async move {
+            (
+                after.is_some(),
+                list_conversations(Some(s), Some(t), contact.get_value(), after).await,
+            )
+        }
+    });
+    Effect::new(move |_| {
+        if let Some((appending, result)) = load.value().get() {
+            match result {
+                Ok(page) => {
+                    rows.update(|r| {
+                        if !appending {
+                            r.clear();
+                        }
+                        r.extend(page.rows);
+                    });
+                    next.set(page.next);
+                    total.set(Some(page.total));
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(error_text(&e))),
+            }
+        }
+    });
+    Effect::new(move |_| {
+        load.dispatch(None);
+    });
+    view! {
+        <form class="form inline" on:submit=move |ev| {
+            ev.prevent_default();
+            load.dispatch(None);
+        }>
+            <div class="field">
+                <label for="conv-status">"Status"</label>
+                <select id="conv-status" on:change=move |ev| {
+                    status.set(event_target_value(&ev));
+                    load.dispatch(None);
+                }>
+                    <option value="">"All"</option>
+                    <option value="open">"Open"</option>
+                    <option value="pending">"Pending"</option>
+                    <option value="snoozed">"Snoozed"</option>
+                    <option value="resolved">"Resolved"</option>
+                </select>
+            </div>
+            <div class="field">
+                <label for="conv-text">"Search"</label>
+                <input id="conv-text" placeholder="words in messages, contact name or email"
+                    prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))/>
+            </div>
+            <button type="submit" class="btn-small">"Apply"</button>
+        </form>
+        {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+        {move || match total.get() {
+            None => view! { <Loading label="Loading conversations…"/> }.into_any(),
+            Some(0) => view! {
+                <EmptyState title="No conversations" hint="Bind a Chatwoot account in Settings and run a sync, or change the filters."/>
+            }.into_any(),
+            Some(n) => view! { <p class="muted">{format!("{n} conversation(s)")}</p> }.into_any(),
+        }}
+        <table class="data-table" data-testid="conversations-table">
+            <thead><tr>
+                <th scope="col">"#"</th><th scope="col">"Contact"</th><th scope="col">"Status"</th>
+                <th scope="col">"Inbox"</th><th scope="col">"Labels"</th><th scope="col">"Last activity"</th>
+            </tr></thead>
+            <tbody>
+                <For each=move || rows.get() key=|r| r.id.clone() let:row>
+                    <tr>
+                        <td><a href=format!("/conversations/{}", row.id)>{row.display_id.map(|d| format!("#{d}")).unwrap_or_default()}</a></td>
+                        <td>{match row.contact_id.clone() {
+                            Some(id) => view! { <a href=format!("/contacts/{id}")>{row.contact_name.clone()}</a> }.into_any(),
+                            None => view! { <span>{row.contact_name.clone()}</span> }.into_any(),
+                        }}</td>
+                        <td><span class=format!("status status-{}", row.status)>{row.status.clone()}</span></td>
+                        <td>{row.inbox_id.map(|i| i.to_string()).unwrap_or_default()}</td>
+                        <td>{row.labels.join(", ")}</td>
+                        <td>{when(&row.last_activity)}</td>
+                    </tr>
+                </For>
+            </tbody>
+        </table>
+        <Show when=move || next.get().is_some()>
+            <button class="btn-small" on:click=move |_| {
+                load.dispatch(next.get_untracked());
+            }>"Load more"</button>
+        </Show>
+    }
+}
+
+/// The conversations page.
+#[component]
+pub fn ConversationsPage() -> impl IntoView {
+    view! {
+        <h1>"Conversations"</h1>
+        <ConversationList/>
+    }
+}
+
+/// One conversation's thread.
+#[component]
+pub fn ThreadPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let thread = Resource::new(id, |id| load_thread(id, None));
+    view! {
+        <p><a href="/conversations">"← Conversations"</a></p>
+        <Transition fallback=|| view! { <Loading label="Loading conversation…"/> }>
+            {move || Suspend::new(async move {
+                match thread.await {
+                    Ok(t) => {
+                        let c = t.conversation;
+                        view! {
+                            <h1>{format!("Conversation #{}", c.display_id.unwrap_or_default())}</h1>
+                            <p class="muted">
+                                {match c.contact_id.clone() {
+                                    Some(cid) => view! { <a href=format!("/contacts/{cid}")>{c.contact_name.clone()}</a> }.into_any(),
+                                    None => view! { <span>{c.contact_name.clone()}</span> }.into_any(),
+                                }}
+                                {format!(" · {} · inbox {} · {} message(s)", c.status, c.inbox_id.unwrap_or_default(), t.total)}
+                            </p>
+                            <ol class="thread" data-testid="thread">
+                                {t.messages.into_iter().map(|m| {
+                                    let class = format!(
+                                        "msg msg-{}{}",
+                                        m.kind,
+                                        if m.private { " msg-private" } else { "" }
+                                    );
+                                    view! {
+                                        <li class=class id=m.id.clone()>
+                                            <div class="msg-head">
+                                                <strong>{m.sender.clone()}</strong>
+                                                {m.private.then(|| view! { <span class="badge">"private note"</span> })}
+                                                <time datetime=m.created_at.clone().unwrap_or_default()>{when(&m.created_at)}</time>
+                                            </div>
+                                            <div class="msg-body">
+                                                {m.content.clone().filter(|c| !c.is_empty()).unwrap_or_default()}
+                                                {(m.attachment_count > 0).then(|| view! {
+                                                    <span class="muted">{format!(" [{} attachment(s)]", m.attachment_count)}</span>
+                                                })}
+                                            </div>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ol>
+                            {t.next.map(|_| view! { <p class="muted">"Showing the first 100 messages."</p> })}
+                        }.into_any()
+                    }
+                    Err(e) => view! { <p class="form-error" role="alert">{error_text(&e)}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// A contact and their conversations.
+#[component]
+pub fn ContactPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let contact = Resource::new(id, load_contact);
+    view! {
+        <p><a href="/conversations">"← Conversations"</a></p>
+        <Transition fallback=|| view! { <Loading label="Loading contact…"/> }>
+            {move || Suspend::new(async move {
+                match contact.await {
+                    Ok(c) => view! {
+                        <h1>{c.name.clone().unwrap_or_else(|| "Unnamed contact".to_owned())}</h1>
+                        <dl class="facts panel">
+                            <dt>"Email"</dt><dd>{c.email.clone().unwrap_or_else(|| "—".to_owned())}</dd>
+                            <dt>"Phone"</dt><dd>{c.phone_number.clone().unwrap_or_else(|| "—".to_owned())}</dd>
+                            <dt>"Identifier"</dt><dd>{c.identifier.clone().unwrap_or_else(|| "—".to_owned())}</dd>
+                            <dt>"Chatwoot id"</dt><dd>{c.contact_id}</dd>
+                        </dl>
+                        <h2>"Conversations"</h2>
+                        <ConversationList contact_id=c.id.clone()/>
+                    }.into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert">{error_text(&e)}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
