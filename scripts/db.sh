@@ -12,8 +12,8 @@ source "$ROOT/scripts/lib.sh"
 
 PG_MAJOR="${PG_MAJOR:-15}"
 PG_BIN="/usr/lib/postgresql/${PG_MAJOR}/bin"
-PG_PORT="${REVINTEL_PG_PORT:-5433}"
 PG_DATA="$ROOT/.data/pg/data"
+PORT_FILE="$ROOT/.data/pg/port"
 PG_SOCK="$ROOT/.data/pg/sock"
 PG_LOG="$ROOT/.data/pg/postgres.log"
 DB_NAME="${REVINTEL_DB_NAME:-revintel}"
@@ -23,12 +23,29 @@ as_pg() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-local_url() { echo "postgres://postgres@127.0.0.1:${PG_PORT}/${DB_NAME}"; }
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# The cluster's port is chosen once, at initdb, and kept in .data/pg/port: 5433 (or
+# REVINTEL_PG_PORT) unless something else (another checkout's cluster) already listens there.
+choose_port() {
+  local port="${REVINTEL_PG_PORT:-5433}"
+  while port_in_use "$port"; do port=$((port + 1)); done
+  echo "$port"
+}
+
+pg_port() {
+  if [ -f "$PORT_FILE" ]; then cat "$PORT_FILE"; else echo "${REVINTEL_PG_PORT:-5433}"; fi
+}
+
+local_url() { echo "postgres://postgres@127.0.0.1:$(pg_port)/${DB_NAME}"; }
 
 start_local() {
   mkdir -p "$ROOT/.data/pg"
   if [ "$(id -u)" -eq 0 ]; then chown postgres:postgres "$ROOT/.data/pg"; fi
   if [ ! -f "$PG_DATA/PG_VERSION" ]; then
+    local PG_PORT
+    PG_PORT="$(choose_port)"
+    echo "$PG_PORT" >"$PORT_FILE"
     log "postgres: initialising local cluster in .data/pg (port $PG_PORT)"
     as_pg mkdir -p "$PG_DATA" "$PG_SOCK"
     as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
@@ -46,7 +63,7 @@ CONF
     log "postgres: starting local cluster"
     as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 start >/dev/null
   fi
-  local psql=("$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qAt)
+  local psql=(env PGOPTIONS="-c client_min_messages=warning" "$PG_BIN/psql" -h 127.0.0.1 -p "$(pg_port)" -U postgres -v ON_ERROR_STOP=1 -qAt)
   if [ "$("${psql[@]}" -d postgres -c "select 1 from pg_database where datname='${DB_NAME}'")" != "1" ]; then
     "${psql[@]}" -d postgres -c "create database \"${DB_NAME}\"" >/dev/null
   fi
