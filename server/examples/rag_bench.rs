@@ -9,8 +9,9 @@
 //!    of the index path against exact search.
 //!
 //! `cargo run --release -p server --example rag_bench -- [--chunks 100000] [--queries 300]
-//! [--rate 1000]`; `DATABASE_URL` names the maintenance database (default: the local cluster's
-//! `postgres`). The database is dropped at the end.
+//! [--rate 1000] [--keep]`; `DATABASE_URL` names the maintenance database (default: the local cluster's
+//! `postgres`). The database is dropped at the end (kept
+//! with `--keep`, for EXPLAIN).
 #[allow(dead_code)]
 #[path = "../tests/rag/fake_openai.rs"]
 mod fake_openai;
@@ -258,9 +259,13 @@ async fn main() -> anyhow::Result<()> {
     db::migrate(&pool, &config).await?;
     let result = run(&pool, total_chunks, queries, rate).await;
     pool.close().await.ok();
-    admin
-        .execute_unprepared(&format!("drop database if exists {name} with (force)"))
-        .await?;
+    if std::env::args().any(|a| a == "--keep") {
+        println!("kept database {name}");
+    } else {
+        admin
+            .execute_unprepared(&format!("drop database if exists {name} with (force)"))
+            .await?;
+    }
     result
 }
 
@@ -315,13 +320,9 @@ async fn run(
 
     println!("== search corpus: {total_chunks} chunks x {DIMS}-d, {CENTROIDS} clusters ==");
     let started = Instant::now();
-    db.execute_unprepared(&format!(
-        "create table bench_centroids as \
-           select k, array(select (random() - 0.5)::real from generate_series(1, {DIMS}) \
-                           where k > 0) as v \
-           from generate_series(1, {CENTROIDS}) k"
-    ))
-    .await?;
+    let centroids: Vec<Vec<f32>> = (0..CENTROIDS)
+        .map(|_| (0..DIMS).map(|_| rng.random_range(-0.5..0.5)).collect())
+        .collect();
     let big = project(db, "big").await?;
     let mut smalls = Vec::new();
     for i in 0..10 {
@@ -331,31 +332,54 @@ async fn run(
     let small_n = (total_chunks - big_n) / smalls.len();
     let mut tenants = vec![(big, big_n)];
     tenants.extend(smalls.iter().map(|s| (*s, small_n)));
+    const ROWS: usize = 250;
     for (scope, n) in &tenants {
-        // Text: 12 words of a 5,000-word vocabulary, skewed (common words are common).
-        exec(
-            db,
-            &format!(
-                "insert into rag_chunks (project_id, account_scope_id, text, text_hash, \
-                   content_tokens, embedding, embedding_model, embedding_status, last_embedded_at) \
-                 select $1, $2, \
-                   'chunk ' || i || ' ' || (select string_agg('w' || floor(random() ^ 2 * 5000)::int, ' ') \
-                                           from generate_series(1, 12) where i > 0), \
-                   md5(random()::text), 30, \
-                   (select array(select c.v[j] + (random() - 0.5) * 0.35 \
-                                 from generate_series(1, {DIMS}) j) \
-                    from bench_centroids c where c.k = 1 + (i * 7919) % {CENTROIDS})::real[]::vector, \
-                   $3, 'ready', now() \
-                 from generate_series(1, $4::int) i"
-            ),
-            vec![
+        let mut i = 0;
+        while i < *n {
+            let rows = ROWS.min(n - i);
+            let mut values: Vec<DbValue> = vec![
                 scope.project_id().into(),
                 scope.account_scope_id().into(),
                 MODEL.into(),
-                i32::try_from(*n).unwrap_or(i32::MAX).into(),
-            ],
-        )
-        .await?;
+            ];
+            let mut tuples = Vec::with_capacity(rows);
+            for r in 0..rows {
+                // A cluster member: centroid plus uniform noise.
+                let c = &centroids[(i + r) * 7919 % CENTROIDS];
+                let v: Vec<f32> = c
+                    .iter()
+                    .map(|x| x + rng.random_range(-0.175..0.175))
+                    .collect();
+                // 12 words of a 5,000-word vocabulary, skewed (common words are common).
+                let words: Vec<String> = (0..12)
+                    .map(|_| {
+                        let u: f64 = rng.random();
+                        format!("w{}", (u * u * 5000.0) as usize)
+                    })
+                    .collect();
+                let base = values.len() + 1;
+                tuples.push(format!(
+                    "($1, $2, ${}, md5(${}), 30, ${}::vector, $3, 'ready', now())",
+                    base,
+                    base,
+                    base + 1
+                ));
+                values.push(format!("chunk {} {}", i + r, words.join(" ")).into());
+                values.push(DbValue::Vector(Some(PgVector::from(v))));
+            }
+            exec(
+                db,
+                &format!(
+                    "insert into rag_chunks (project_id, account_scope_id, text, text_hash, \
+                       content_tokens, embedding, embedding_model, embedding_status, \
+                       last_embedded_at) values {}",
+                    tuples.join(", ")
+                ),
+                values,
+            )
+            .await?;
+            i += rows;
+        }
     }
     println!(
         "loaded {} rows in {:.1} s",
@@ -383,15 +407,6 @@ async fn run(
     db.execute_unprepared("vacuum analyze rag_chunks").await?;
 
     // Queries: a centroid plus noise, and two words for the full-text side.
-    let centroids: Vec<Vec<f32>> = db
-        .query_all_raw(Statement::from_string(
-            db.get_database_backend(),
-            "select v from bench_centroids order by k",
-        ))
-        .await?
-        .into_iter()
-        .map(|row| row.try_get_by_index::<Vec<f32>>(0))
-        .collect::<Result<_, _>>()?;
     let provider = Arc::new(QueryVectors {
         map: Mutex::new(HashMap::new()),
     });

@@ -178,7 +178,9 @@ pub async fn claim<C: ConnectionTrait>(
         .collect()
 }
 
-/// Claimed chunks whose text already has a vector of `model` in their project take it.
+/// Claimed chunks whose text already has a vector of `model` in their project take it. The
+/// lookup is one `text_hash` index probe per claimed chunk (a join on project and model could
+/// be planned as a scan of every vector the project has).
 const REUSE: &str = r#"
 update rag_chunks c set
   embedding = src.embedding,
@@ -190,17 +192,18 @@ update rag_chunks c set
   locked_by = null,
   lease_expires_at = null
 from (
-  select distinct on (e.project_id, e.text_hash) e.project_id, e.text_hash, e.embedding
-  from rag_chunks e
-  join (select distinct project_id, text_hash from rag_chunks
-        where id = any(array(select (jsonb_array_elements_text($3::jsonb))::uuid))) w
-    on e.project_id = w.project_id and e.text_hash = w.text_hash
-  where e.embedding_model = $2 and e.embedding is not null
-  order by e.project_id, e.text_hash, e.last_embedded_at desc nulls last
+  select w.id,
+         (select e.embedding from rag_chunks e
+          where e.text_hash = w.text_hash and e.project_id = w.project_id
+            and e.embedding_model = $2 and e.embedding is not null
+          order by e.last_embedded_at desc nulls last
+          limit 1) as embedding
+  from rag_chunks w
+  where w.id = any(array(select (jsonb_array_elements_text($3::jsonb))::uuid))
+    and w.locked_by = $1 and w.embedding_status = 'processing' and w.text_hash is not null
 ) src
 where c.id = any(array(select (jsonb_array_elements_text($3::jsonb))::uuid))
-  and c.project_id = src.project_id and c.text_hash = src.text_hash
-  and c.locked_by = $1 and c.embedding_status = 'processing'
+  and c.id = src.id and src.embedding is not null
 returning c.id
 "#;
 
@@ -316,7 +319,8 @@ async fn embed_isolating(
     texts: &[String],
 ) -> Vec<Result<Vec<f32>, EmbeddingError>> {
     let mut results: Vec<Option<Result<Vec<f32>, EmbeddingError>>> = vec![None; texts.len()];
-    let mut work = vec![0..texts.len()];
+    let mut work = Vec::with_capacity(4);
+    work.push(0..texts.len());
     while let Some(range) = work.pop() {
         match provider.embed(&texts[range.clone()]).await {
             Ok(vectors) if vectors.len() == range.len() => {
