@@ -83,6 +83,8 @@ pub mod project_sources;
 pub mod projects;
 /// `rag_chunks`: Chunked message text and its embedding lifecycle.
 pub mod rag_chunks;
+/// `rag_index_builds`: vector index build records and rebuild leases.
+pub mod rag_index_builds;
 /// `rate_limits`: Fixed-window counters shared by all replicas (login and PIN throttling).
 pub mod rate_limits;
 /// `risk_radar_items`: Accounts on the risk radar, each with an explanation and evidence.

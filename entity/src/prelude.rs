@@ -37,6 +37,7 @@ pub use super::project_settings::Entity as ProjectSettings;
 pub use super::project_sources::Entity as ProjectSources;
 pub use super::projects::Entity as Projects;
 pub use super::rag_chunks::Entity as RagChunks;
+pub use super::rag_index_builds::Entity as RagIndexBuilds;
 pub use super::rate_limits::Entity as RateLimits;
 pub use super::risk_radar_items::Entity as RiskRadarItems;
 pub use super::scheduled_jobs::Entity as ScheduledJobs;

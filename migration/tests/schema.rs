@@ -1125,6 +1125,7 @@ async fn entities_match_the_database_schema() {
             project_sources,
             projects,
             rag_chunks,
+            rag_index_builds,
             rate_limits,
             risk_radar_items,
             scheduled_jobs,

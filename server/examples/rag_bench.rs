@@ -9,7 +9,7 @@
 //!    of the index path against exact search.
 //!
 //! `cargo run --release -p server --example rag_bench -- [--chunks 100000] [--queries 300]
-//! [--rate 1000] [--keep]`; `DATABASE_URL` names the maintenance database (default: the local cluster's
+//! [--rate 1000] [--keep] [--search-only]`; `DATABASE_URL` names the maintenance database (default: the local cluster's
 //! `postgres`). The database is dropped at the end (kept
 //! with `--keep`, for EXPLAIN).
 #[allow(dead_code)]
@@ -276,7 +276,7 @@ async fn run(
     rate: f64,
 ) -> anyhow::Result<()> {
     let mut rng = StdRng::seed_from_u64(42);
-    println!("== embed worker, zero-latency provider (2 loops x 256 per batch) ==");
+    let search_only = std::env::args().any(|a| a == "--search-only");
     db.execute_unprepared(
         "drop index rag_chunks_embedding_hnsw_idx; drop index rag_chunks_embedding_ivfflat_idx",
     )
@@ -285,38 +285,9 @@ async fn run(
         .map(|_| unit((0..DIMS).map(|_| rng.random_range(-1.0..1.0)).collect()))
         .collect();
     let zero: Arc<dyn EmbeddingProvider> = Arc::new(ZeroLatency { pool: pool.clone() });
-    let w = project(db, "worker").await?;
-    pending_chunks(db, &w, 20_000).await?;
-    let (n, secs) = drain(db, zero.clone(), 2, 256).await?;
-    println!(
-        "no vector index:            {n} chunks in {secs:.2} s = {:.0} chunks/s",
-        n as f64 / secs
-    );
-
-    println!("== rate-limited provider: fake OpenAI at {rate:.0} inputs/s ==");
-    let fake = fake_openai::FakeOpenAi::start(256).await;
-    fake.rate_limit(rate);
-    let limited: Arc<dyn EmbeddingProvider> = Arc::new(OpenAiProvider::new(OpenAiOptions {
-        base_url: fake.base_url(),
-        model: "fake-rate-limited".to_owned(),
-        dimensions: Some(256),
-        max_batch_inputs: 100,
-        max_retries: 50,
-        ..OpenAiOptions::default()
-    })?);
-    let r = project(db, "rate").await?;
-    let rate_chunks = (rate * 15.0) as usize;
-    pending_chunks(db, &r, rate_chunks).await?;
-    let (n, secs) = drain(db, limited, 2, 200).await?;
-    let capacity = rate * secs + rate; // the bucket starts full (one second of budget)
-    println!(
-        "{n} chunks in {secs:.2} s; capacity {capacity:.0} inputs; used {:.1} %; 429s: {}; \
-         requests: {}",
-        100.0 * fake.embedded_inputs() as f64 / capacity,
-        fake.rate_limited(),
-        fake.calls()
-    );
-    exec(db, "delete from rag_chunks", vec![]).await?;
+    if !search_only {
+        worker_benchmarks(db, zero.clone(), rate).await?;
+    }
 
     println!("== search corpus: {total_chunks} chunks x {DIMS}-d, {CENTROIDS} clusters ==");
     let started = Instant::now();
@@ -626,6 +597,9 @@ async fn run(
         recall / texts.len() as f64
     );
 
+    if search_only {
+        return Ok(());
+    }
     println!("== embed worker with the HNSW + ivfflat indexes maintained ==");
     let w2 = project(db, "worker-indexed").await?;
     pending_chunks(db, &w2, 3_000).await?;
@@ -635,5 +609,47 @@ async fn run(
         scalar(db, "select count(*) from rag_chunks").await?,
         n as f64 / secs
     );
+    Ok(())
+}
+
+/// Worker throughput with the zero-latency provider, then the rate-limited fake's capacity use.
+async fn worker_benchmarks(
+    db: &DatabaseConnection,
+    zero: Arc<dyn EmbeddingProvider>,
+    rate: f64,
+) -> anyhow::Result<()> {
+    println!("== embed worker, zero-latency provider (2 loops x 256 per batch) ==");
+    let w = project(db, "worker").await?;
+    pending_chunks(db, &w, 20_000).await?;
+    let (n, secs) = drain(db, zero.clone(), 2, 256).await?;
+    println!(
+        "no vector index:            {n} chunks in {secs:.2} s = {:.0} chunks/s",
+        n as f64 / secs
+    );
+
+    println!("== rate-limited provider: fake OpenAI at {rate:.0} inputs/s ==");
+    let fake = fake_openai::FakeOpenAi::start(256).await;
+    fake.rate_limit(rate);
+    let limited: Arc<dyn EmbeddingProvider> = Arc::new(OpenAiProvider::new(OpenAiOptions {
+        base_url: fake.base_url(),
+        model: "fake-rate-limited".to_owned(),
+        dimensions: Some(256),
+        max_batch_inputs: 100,
+        max_retries: 50,
+        ..OpenAiOptions::default()
+    })?);
+    let r = project(db, "rate").await?;
+    let rate_chunks = (rate * 15.0) as usize;
+    pending_chunks(db, &r, rate_chunks).await?;
+    let (n, secs) = drain(db, limited, 2, 200).await?;
+    let capacity = rate * secs + rate; // the bucket starts full (one second of budget)
+    println!(
+        "{n} chunks in {secs:.2} s; capacity {capacity:.0} inputs; used {:.1} %; 429s: {}; \
+         requests: {}",
+        100.0 * fake.embedded_inputs() as f64 / capacity,
+        fake.rate_limited(),
+        fake.calls()
+    );
+    exec(db, "delete from rag_chunks", vec![]).await?;
     Ok(())
 }
