@@ -28,7 +28,7 @@ pub async fn run(args: Vec<String>) -> ExitCode {
         "telegram-set-owner" => telegram_set_owner(&config, &args[1..]).await,
         other => {
             eprintln!(
-                "unknown command {other:?}; expected serve | migrate | seed-demo | create-user | telegram-set-owner | print-schema"
+                "unknown command {other:?}; expected serve | worker | migrate | seed-demo | seed-demo-chatwoot | create-user | telegram-set-owner | print-schema"
             );
             return ExitCode::from(2);
         }
