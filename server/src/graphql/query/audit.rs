@@ -1,8 +1,5 @@
 //! The active project's audit trail (owners and admins).
-use async_graphql::{
-    Context, Object,
-    connection::{Connection, Edge},
-};
+use async_graphql::{Context, Object, connection::Connection};
 use chrono::Utc;
 use entity::enums::MemberRole;
 
@@ -66,17 +63,13 @@ impl AuditQuery {
         let page = audit::list(db, &scope, &filter, first, after)
             .await
             .map_err(IntoGqlError::into_gql)?;
-        let mut connection = Connection::with_additional_fields(
+        Ok(pagination::connection(
+            page.items,
             after.is_some(),
             page.has_next_page,
-            ConnectionTotals {
-                total_count: page.total_count as i64,
-            },
-        );
-        connection.edges.extend(page.items.into_iter().map(|event| {
-            let cursor = pagination::encode_time_id(event.created_at.with_timezone(&Utc), event.id);
-            Edge::new(cursor, AuditEvent::from(event))
-        }));
-        Ok(connection)
+            page.total_count,
+            |event| pagination::encode_time_id(event.created_at.with_timezone(&Utc), event.id),
+            AuditEvent::from,
+        ))
     }
 }

@@ -1,8 +1,5 @@
 //! The Chatwoot mirror: contacts, conversations with their messages, and sync status.
-use async_graphql::{
-    Context, ID, Object,
-    connection::{Connection, Edge},
-};
+use async_graphql::{Context, ID, Object, connection::Connection};
 use uuid::Uuid;
 
 use crate::{
@@ -62,19 +59,14 @@ impl ChatwootQuery {
         let page = query::list_contacts(db, &scope, &filter, first, after.as_ref())
             .await
             .map_err(IntoGqlError::into_gql)?;
-        let mut connection = Connection::with_additional_fields(
+        Ok(pagination::connection(
+            page.items,
             after.is_some(),
             page.has_next_page,
-            ConnectionTotals {
-                total_count: page.total_count as i64,
-            },
-        );
-        connection.edges.extend(
-            page.items
-                .into_iter()
-                .map(|c| Edge::new(c.cursor().encode(), ContactNode::from(c))),
-        );
-        Ok(connection)
+            page.total_count,
+            |c| c.cursor().encode(),
+            ContactNode::from,
+        ))
     }
 
     /// One contact of the active project.
@@ -127,19 +119,14 @@ impl ChatwootQuery {
         let page = query::list_conversations(db, &scope, &filter, first, after.as_ref())
             .await
             .map_err(IntoGqlError::into_gql)?;
-        let mut connection = Connection::with_additional_fields(
+        Ok(pagination::connection(
+            page.items,
             after.is_some(),
             page.has_next_page,
-            ConnectionTotals {
-                total_count: page.total_count as i64,
-            },
-        );
-        connection.edges.extend(
-            page.items
-                .into_iter()
-                .map(|c| Edge::new(c.cursor().encode(), ConversationNode::new(c, scope))),
-        );
-        Ok(connection)
+            page.total_count,
+            |c| c.cursor().encode(),
+            |c| ConversationNode::new(c, scope),
+        ))
     }
 
     /// One conversation of the active project.
@@ -205,18 +192,13 @@ impl ChatwootQuery {
         let page = status::list_job_runs(db, &scope, source_id, first, after)
             .await
             .map_err(IntoGqlError::into_gql)?;
-        let mut connection = Connection::with_additional_fields(
+        Ok(pagination::connection(
+            page.items,
             after.is_some(),
             page.has_next_page,
-            ConnectionTotals {
-                total_count: page.total_count as i64,
-            },
-        );
-        connection.edges.extend(
-            page.items
-                .into_iter()
-                .map(|r| Edge::new(r.id.to_string(), SyncRun::from(r))),
-        );
-        Ok(connection)
+            page.total_count,
+            |r| r.id.to_string(),
+            SyncRun::from,
+        ))
     }
 }

@@ -1,8 +1,5 @@
 //! Project queries.
-use async_graphql::{
-    Context, Object,
-    connection::{Connection, Edge},
-};
+use async_graphql::{Context, Object, connection::Connection};
 
 use crate::{
     domain::projects::{self, ProjectCursor, sources},
@@ -40,18 +37,14 @@ impl ProjectsQuery {
         let page = projects::list_for_user(db, user, first, after)
             .await
             .map_err(IntoGqlError::into_gql)?;
-        let mut connection = Connection::with_additional_fields(
+        Ok(pagination::connection(
+            page.items,
             after.is_some(),
             page.has_next_page,
-            ConnectionTotals {
-                total_count: page.total_count as i64,
-            },
-        );
-        connection.edges.extend(page.items.into_iter().map(|p| {
-            let cursor = pagination::encode_time_id(p.created_at, p.id);
-            Edge::new(cursor, ProjectNode::from(p))
-        }));
-        Ok(connection)
+            page.total_count,
+            |p| pagination::encode_time_id(p.created_at, p.id),
+            ProjectNode::from,
+        ))
     }
 
     /// Sources bound to the active project (secrets are never returned).

@@ -1,7 +1,6 @@
 //! API types for the Chatwoot mirror: contacts, conversations, messages and sync status.
 use async_graphql::{
-    ComplexObject, Context, ID, InputObject, Json, SimpleObject,
-    connection::{Connection, Edge},
+    ComplexObject, Context, ID, InputObject, Json, SimpleObject, connection::Connection,
     dataloader::DataLoader,
 };
 use chrono::{DateTime, Utc};
@@ -145,19 +144,14 @@ impl ConversationNode {
         let page = query::list_messages(db, &self.scope, self.id.as_str(), first, after.as_ref())
             .await
             .map_err(IntoGqlError::into_gql)?;
-        let mut connection = Connection::with_additional_fields(
+        Ok(pagination::connection(
+            page.items,
             after.is_some(),
             page.has_next_page,
-            ConnectionTotals {
-                total_count: page.total_count as i64,
-            },
-        );
-        connection.edges.extend(
-            page.items
-                .into_iter()
-                .map(|m| Edge::new(m.cursor().encode(), MessageNode::from(m))),
-        );
-        Ok(connection)
+            page.total_count,
+            |m| m.cursor().encode(),
+            MessageNode::from,
+        ))
     }
 }
 
