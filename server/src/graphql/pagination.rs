@@ -45,6 +45,33 @@ pub fn decode_time_id(cursor: &str) -> Result<(DateTime<Utc>, Uuid), PaginationE
     Ok((at, id))
 }
 
+/// A Relay connection over one page: `cursor` positions each item, `node` turns it into its
+/// API type.
+pub fn connection<T, N>(
+    items: Vec<T>,
+    has_previous_page: bool,
+    has_next_page: bool,
+    total_count: u64,
+    cursor: impl Fn(&T) -> String,
+    node: impl Fn(T) -> N,
+) -> async_graphql::connection::Connection<String, N, crate::graphql::types::ConnectionTotals>
+where
+    N: async_graphql::OutputType,
+{
+    let mut connection = async_graphql::connection::Connection::with_additional_fields(
+        has_previous_page,
+        has_next_page,
+        crate::graphql::types::ConnectionTotals {
+            total_count: total_count as i64,
+        },
+    );
+    connection.edges.extend(items.into_iter().map(|item| {
+        let at = cursor(&item);
+        async_graphql::connection::Edge::new(at, node(item))
+    }));
+    connection
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,31 +98,4 @@ mod tests {
         assert_eq!(page_size(Some(0)), Err(PaginationError::FirstOutOfRange));
         assert_eq!(page_size(Some(101)), Err(PaginationError::FirstOutOfRange));
     }
-}
-
-/// A Relay connection over one page: `cursor` positions each item, `node` turns it into its
-/// API type.
-pub fn connection<T, N>(
-    items: Vec<T>,
-    has_previous_page: bool,
-    has_next_page: bool,
-    total_count: u64,
-    cursor: impl Fn(&T) -> String,
-    node: impl Fn(T) -> N,
-) -> async_graphql::connection::Connection<String, N, crate::graphql::types::ConnectionTotals>
-where
-    N: async_graphql::OutputType,
-{
-    let mut connection = async_graphql::connection::Connection::with_additional_fields(
-        has_previous_page,
-        has_next_page,
-        crate::graphql::types::ConnectionTotals {
-            total_count: total_count as i64,
-        },
-    );
-    connection.edges.extend(items.into_iter().map(|item| {
-        let at = cursor(&item);
-        async_graphql::connection::Edge::new(at, node(item))
-    }));
-    connection
 }
