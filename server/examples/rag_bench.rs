@@ -517,7 +517,7 @@ async fn run(
             VectorPath::Exact,
         ),
     ] {
-        let sql = fused_sql(path, mode, "", 60.0);
+        let sql = fused_sql(path, mode, "", 60.0, 40, 10);
         let mut ms = Vec::with_capacity(texts.len());
         for t in &texts {
             let v = provider.embed(std::slice::from_ref(t)).await?.remove(0);
@@ -527,7 +527,8 @@ async fn run(
                 "select set_config('hnsw.ef_search', '100', true), \
                         set_config('ivfflat.probes', '10', true), \
                         set_config('hnsw.iterative_scan', 'relaxed_order', true), \
-                        set_config('ivfflat.iterative_scan', 'relaxed_order', true)",
+                        set_config('ivfflat.iterative_scan', 'relaxed_order', true), \
+                        set_config('plan_cache_mode', 'force_custom_plan', true)",
             )
             .await?;
             let rows = txn
@@ -540,8 +541,6 @@ async fn run(
                         MODEL.into(),
                         DbValue::Vector(Some(PgVector::from(pad_to_column(v)))),
                         fts_query(t).into(),
-                        40i64.into(),
-                        10i64.into(),
                     ],
                 ))
                 .await?;

@@ -143,6 +143,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             .context("loading the demo workspace")?;
     }
     // Jobs run in-process unless REVINTEL_WORKERS=false (then `server worker` runs them).
+    let _rag = crate::domain::rag::start(&pool, &config, "serve", config.workers)?;
     let background = config
         .workers
         .then(|| crate::workers::Background::start(pool.clone(), &config, "serve"));
@@ -176,6 +177,7 @@ async fn worker(config: Config) -> anyhow::Result<()> {
     db::migrate(&pool, &config)
         .await
         .context("applying migrations")?;
+    let _rag = crate::domain::rag::start(&pool, &config, "worker", true)?;
     let background = crate::workers::Background::start(pool, &config, "worker");
     shutdown_signal().await;
     background.shutdown().await;

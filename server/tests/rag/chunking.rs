@@ -113,17 +113,27 @@ async fn an_ingested_message_becomes_pending_chunks_with_evidence() {
             Cl100kCounter.count(&normalised)
         )]
     );
+    // A single chunk is cited through its message's evidence row.
     let evidence = strings(
         &test.db,
         "select source_kind || ':' || search_text from evidence_items order by source_kind",
     )
     .await;
+    assert_eq!(evidence, vec![format!("message:{normalised}")]);
+    let chunk_id: uuid::Uuid = strings(&test.db, "select id::text from rag_chunks").await[0]
+        .parse()
+        .expect("uuid");
+    let cited = server::domain::rag::index::evidence_for_chunk(&test.db, &scope, chunk_id)
+        .await
+        .expect("lookup")
+        .expect("evidence");
     assert_eq!(
-        evidence,
-        vec![
-            format!("chunk:{normalised}"),
-            format!("message:{normalised}")
-        ]
+        strings(
+            &test.db,
+            &format!("select source_kind from evidence_items where id = '{cited}'")
+        )
+        .await,
+        vec!["message"]
     );
     test.drop().await;
 }
@@ -238,6 +248,18 @@ async fn an_edit_keeps_unchanged_chunks_requeues_changed_ones_and_removes_vanish
         ))
         .await,
         0
+    );
+
+    // Act: down to one paragraph; the single chunk is cited through the message.
+    let mut single = original.clone();
+    single.content = Some(p1.to_owned());
+    ingest_with(&test.db, &scope, &[single], &chunker).await;
+
+    // Assert
+    assert_eq!(test.scalar("select count(*) from rag_chunks").await, 1);
+    assert_eq!(
+        strings(&test.db, "select source_kind from evidence_items").await,
+        vec!["message"]
     );
     test.drop().await;
 }

@@ -314,14 +314,13 @@ async fn knn(
     plan: &Plan,
     path: VectorPath,
 ) -> DomainResult<Vec<(Uuid, f64)>> {
-    let (filter, mut filter_values) = filter_sql(&plan.filter, 6);
-    let sql = knn_sql(path, &filter);
+    let (filter, mut filter_values) = filter_sql(&plan.filter, 5);
+    let sql = knn_sql(path, &filter, plan.candidates);
     let mut values: Vec<DbValue> = vec![
         plan.scope.project_id().into(),
         plan.scope.account_scope_id().into(),
         plan.model.clone().into(),
         DbValue::Vector(plan.vector.clone()),
-        i64::try_from(plan.candidates).unwrap_or(100).into(),
     ];
     values.append(&mut filter_values);
     let rows = txn
@@ -336,8 +335,10 @@ async fn knn(
         .collect()
 }
 
-/// The kNN statement of `path` ($1 project, $2 scope, $3 model, $4 vector, $5 k, filters).
-pub fn knn_sql(path: VectorPath, filter: &str) -> String {
+/// The kNN statement of `path` ($1 project, $2 scope, $3 model, $4 vector, then filters). `k`
+/// is written into the SQL: a `limit $n` lets a generic plan (prepared statements are cached
+/// per connection) assume a tenth of the table and pick a full scan over the index.
+pub fn knn_sql(path: VectorPath, filter: &str, k: usize) -> String {
     let scoped = "c.project_id = $1 and c.account_scope_id = $2 and c.embedding_model = $3 \
                   and c.embedding is not null";
     match path {
@@ -346,13 +347,13 @@ pub fn knn_sql(path: VectorPath, filter: &str) -> String {
         VectorPath::Exact | VectorPath::None => format!(
             "select id, distance from (select c.id, (c.embedding <=> $4)::float8 as distance \
                from rag_chunks c where {scoped} {filter} offset 0) e \
-             order by distance, id limit $5"
+             order by distance, id limit {k}"
         ),
         // Iterative scans return rows in roughly ascending distance: re-sort them.
         VectorPath::Index | VectorPath::IndexThenExact => format!(
             "select id, distance from (select c.id, (c.embedding <=> $4)::float8 as distance \
                from rag_chunks c where {scoped} {filter} \
-               order by c.embedding <=> $4 limit $5) k \
+               order by c.embedding <=> $4 limit {k}) k \
              order by distance, id"
         ),
     }
@@ -363,27 +364,32 @@ async fn text_candidates(db: &DatabaseConnection, plan: &Plan) -> DomainResult<V
     if plan.mode == SearchMode::VectorOnly {
         return Ok(Vec::new());
     }
-    let (filter, mut filter_values) = filter_sql(&plan.filter, 5);
+    let (filter, mut filter_values) = filter_sql(&plan.filter, 4);
     let sql = format!(
         "select c.id, ts_rank(c.search_tsv, q) as rank \
          from rag_chunks c, websearch_to_tsquery('simple', $3) q \
          where c.project_id = $1 and c.account_scope_id = $2 and c.search_tsv @@ q {filter} \
-         order by rank desc, c.id limit $4"
+         order by rank desc, c.id limit {}",
+        plan.candidates
     );
     let mut values: Vec<DbValue> = vec![
         plan.scope.project_id().into(),
         plan.scope.account_scope_id().into(),
         plan.text_query.clone().into(),
-        i64::try_from(plan.candidates).unwrap_or(100).into(),
     ];
     values.append(&mut filter_values);
-    let rows = db
+    // Planned for this query's words, not as a cached generic plan (see `prepare`).
+    let txn = db.begin().await?;
+    txn.execute_unprepared("set local plan_cache_mode = force_custom_plan")
+        .await?;
+    let rows = txn
         .query_all_raw(Statement::from_sql_and_values(
-            db.get_database_backend(),
+            txn.get_database_backend(),
             sql,
             values,
         ))
         .await?;
+    txn.commit().await?;
     rows.into_iter()
         .map(|row| Ok((row.try_get("", "id")?, row.try_get("", "rank")?)))
         .collect()
@@ -563,7 +569,10 @@ async fn supports_iterative_scan(txn: &DatabaseTransaction) -> bool {
 }
 
 /// Sets the index scan settings for this transaction and counts the tenant's candidate
-/// vectors up to `exact_max_rows + 1` (one round trip).
+/// vectors up to `exact_max_rows + 1` (one round trip). Statements are planned per execution
+/// (`plan_cache_mode = force_custom_plan`): sqlx caches prepared statements per connection,
+/// and after five runs PostgreSQL may switch to a generic plan that cannot see the vector or
+/// the tenant, and scans the table instead of the index.
 async fn prepare(
     txn: &DatabaseTransaction,
     plan: &Plan,
@@ -579,7 +588,8 @@ async fn prepare(
     };
     let sql = format!(
         "select set_config('hnsw.ef_search', $4, true), \
-                set_config('ivfflat.probes', $5, true), {iterative_sql} \
+                set_config('ivfflat.probes', $5, true), \
+                set_config('plan_cache_mode', 'force_custom_plan', true), {iterative_sql} \
                 (select count(*) from (select 1 from rag_chunks c \
                    where c.project_id = $1 and c.embedding_model = $2 \
                      and c.embedding is not null {filter} limit $3) t) as n"
@@ -608,7 +618,14 @@ async fn prepare(
 /// The whole search as one SQL statement (both rankings, fusion, hydration): what a direct SQL
 /// implementation would run. The service runs the sides concurrently instead; the benchmark
 /// uses this as its raw-SQL baseline.
-pub fn fused_sql(path: VectorPath, mode: SearchMode, filter: &str, rrf_k: f64) -> String {
+pub fn fused_sql(
+    path: VectorPath,
+    mode: SearchMode,
+    filter: &str,
+    rrf_k: f64,
+    candidates: usize,
+    first: usize,
+) -> String {
     let scoped = "c.project_id = $1 and c.account_scope_id = $2";
     let knn = match (path, mode) {
         (VectorPath::None, _) | (_, SearchMode::TextOnly) => {
@@ -622,12 +639,12 @@ pub fn fused_sql(path: VectorPath, mode: SearchMode, filter: &str, rrf_k: f64) -
                from rag_chunks c \
                where {scoped} and c.embedding_model = $3 and c.embedding is not null {filter} \
                offset 0) e \
-             order by distance, id limit $6"
+             order by distance, id limit {candidates}"
         ),
         (VectorPath::Index | VectorPath::IndexThenExact, _) => format!(
             "select c.id, c.embedding <=> $4 as distance from rag_chunks c \
              where {scoped} and c.embedding_model = $3 and c.embedding is not null {filter} \
-             order by c.embedding <=> $4 limit $6"
+             order by c.embedding <=> $4 limit {candidates}"
         ),
     };
     let fts = if mode == SearchMode::VectorOnly {
@@ -636,7 +653,7 @@ pub fn fused_sql(path: VectorPath, mode: SearchMode, filter: &str, rrf_k: f64) -
         format!(
             "select c.id, ts_rank(c.search_tsv, q.q) as rank from rag_chunks c, q \
              where {scoped} and c.search_tsv @@ q.q {filter} \
-             order by rank desc, c.id limit $6"
+             order by rank desc, c.id limit {candidates}"
         )
     };
     format!(
@@ -652,7 +669,7 @@ pub fn fused_sql(path: VectorPath, mode: SearchMode, filter: &str, rrf_k: f64) -
                     as score \
            from vec full outer join txt on vec.id = txt.id \
            order by score desc, vector_rank nulls last, text_rank nulls last, id \
-           limit $7) \
+           limit {first}) \
          select f.id, f.vector_rank, f.text_rank, f.distance::float8 as distance, f.score, \
                 c.chunk_index, c.text, c.message_global_id, c.conversation_global_id, \
                 m.contact_global_id, m.created_at as message_created_at, \

@@ -179,9 +179,20 @@ pub async fn claim<C: ConnectionTrait>(
 }
 
 /// Claimed chunks whose text already has a vector of `model` in their project take it. The
-/// lookup is one `text_hash` index probe per claimed chunk (a join on project and model could
-/// be planned as a scan of every vector the project has).
+/// lookup is driven by the `text_hash` index (`= any(array)`), the only index its conditions
+/// can use, so a stale plan cannot turn it into a scan of every vector the project has.
 const REUSE: &str = r#"
+with claimed as (
+  select id, project_id, text_hash from rag_chunks
+  where id = any(array(select (jsonb_array_elements_text($3::jsonb))::uuid))
+    and locked_by = $1 and embedding_status = 'processing' and text_hash is not null
+), src as (
+  select distinct on (e.project_id, e.text_hash) e.project_id, e.text_hash, e.embedding
+  from rag_chunks e
+  where e.text_hash = any(array(select text_hash from claimed))
+    and e.embedding_model = $2 and e.embedding is not null
+  order by e.project_id, e.text_hash, e.last_embedded_at desc nulls last
+)
 update rag_chunks c set
   embedding = src.embedding,
   embedding_model = $2,
@@ -191,19 +202,10 @@ update rag_chunks c set
   next_attempt_at = null,
   locked_by = null,
   lease_expires_at = null
-from (
-  select w.id,
-         (select e.embedding from rag_chunks e
-          where e.text_hash = w.text_hash and e.project_id = w.project_id
-            and e.embedding_model = $2 and e.embedding is not null
-          order by e.last_embedded_at desc nulls last
-          limit 1) as embedding
-  from rag_chunks w
-  where w.id = any(array(select (jsonb_array_elements_text($3::jsonb))::uuid))
-    and w.locked_by = $1 and w.embedding_status = 'processing' and w.text_hash is not null
-) src
-where c.id = any(array(select (jsonb_array_elements_text($3::jsonb))::uuid))
-  and c.id = src.id and src.embedding is not null
+from claimed, src
+where c.id = any(array(select id from claimed))
+  and c.id = claimed.id and src.project_id = claimed.project_id
+  and src.text_hash = claimed.text_hash
 returning c.id
 "#;
 
