@@ -1,6 +1,7 @@
 //! Chatwoot ingestion benchmark: messages per second ingested end to end (HTTP from the fake
 //! Chatwoot on loopback -> normaliser -> batched upserts -> watermark commits) into a fresh
-//! database on the local cluster.
+//! database on the local cluster; then the rate at which the `rag_index` jobs those pages
+//! enqueued are drained (chunks + evidence).
 //!
 //! `cargo run --release -p server --example ingest_bench -- [--messages 100000]
 //! [--concurrency 4] [--runs 1]`; `DATABASE_URL` names the maintenance database of the server
@@ -19,6 +20,7 @@ use server::{
         sources::{NewChatwootSource, bind_source},
         sync::{SyncReport, run_sync},
     },
+    workers::{JobRegistry, WorkerSettings, execute_one, jobs},
 };
 use uuid::Uuid;
 
@@ -49,6 +51,42 @@ fn print_report(label: &str, report: &SyncReport, elapsed: Duration) {
         c.pages,
         c.requests,
     );
+}
+
+/// Runs the queued `rag_index` jobs on `workers` concurrent runners until none is left;
+/// returns the jobs run and the chunks then stored.
+async fn drain_index_jobs(
+    pool: &sea_orm::DatabaseConnection,
+    workers: usize,
+) -> anyhow::Result<(usize, i64)> {
+    let mut registry = JobRegistry::new();
+    jobs::register_rag_index(&mut registry);
+    let mut tasks = Vec::new();
+    for w in 0..workers {
+        let (pool, registry) = (pool.clone(), registry.clone());
+        tasks.push(tokio::spawn(async move {
+            let settings = WorkerSettings::named(&format!("bench-indexer-{w}"));
+            let mut ran = 0usize;
+            while execute_one(&pool, &registry, &settings).await?.is_some() {
+                ran += 1;
+            }
+            anyhow::Ok(ran)
+        }));
+    }
+    let mut ran = 0;
+    for task in tasks {
+        ran += task.await??;
+    }
+    let chunks = pool
+        .query_one_raw(Statement::from_string(
+            pool.get_database_backend(),
+            "select count(*) as n from rag_chunks",
+        ))
+        .await?
+        .map(|row| row.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0);
+    Ok((ran, chunks))
 }
 
 #[tokio::main]
@@ -140,6 +178,15 @@ async fn main() -> anyhow::Result<()> {
             stored as usize == totals.messages,
             "stored {stored} messages, expected {}",
             totals.messages
+        );
+        // Indexing is the jobs the pages enqueued; drained here so its rate is known too.
+        let t = Instant::now();
+        let (jobs, chunks) = drain_index_jobs(&pool, 2).await?;
+        let secs = t.elapsed().as_secs_f64();
+        println!(
+            "run {run} indexing: {jobs} rag_index jobs, {chunks} chunks in {secs:.2}s \
+             ({:.0} msg/s)",
+            totals.messages as f64 / secs
         );
         let t = Instant::now();
         let again = run_sync(&pool, &scope, source.id, &options).await?;

@@ -3,7 +3,13 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::runner::{JobContext, JobError, JobRegistry};
-use crate::domain::ingest::sync::{SYNC_JOB, SyncError, SyncMode, SyncOptions, run_sync};
+use crate::domain::{
+    ingest::sync::{SYNC_JOB, SyncError, SyncMode, SyncOptions, run_sync},
+    rag::{
+        Chunker,
+        index::{INDEX_JOB, index_stored_messages},
+    },
+};
 
 impl From<&SyncError> for JobError {
     fn from(e: &SyncError) -> Self {
@@ -39,5 +45,37 @@ pub fn register_chatwoot_sync(registry: &mut JobRegistry, options: SyncOptions) 
                 .map(|_| ())
                 .map_err(|failure| JobError::from(&failure.error))
         }
+    });
+}
+
+#[derive(Deserialize)]
+struct IndexPayload {
+    message_ids: Vec<String>,
+}
+
+/// Most message ids one `rag_index` job may carry (ingestion writes pages far smaller).
+const MAX_INDEX_IDS: usize = 10_000;
+
+/// Registers `rag_index` (payload `{ "message_ids": [text] }`): chunks and evidence for
+/// messages ingestion wrote.
+pub fn register_rag_index(registry: &mut JobRegistry) {
+    registry.register(INDEX_JOB, |ctx: JobContext| async move {
+        let payload: IndexPayload = serde_json::from_value(ctx.payload)
+            .map_err(|e| JobError::fatal(format!("invalid rag_index payload: {e}")))?;
+        if payload.message_ids.len() > MAX_INDEX_IDS {
+            return Err(JobError::fatal(format!(
+                "rag_index payload has {} ids; at most {MAX_INDEX_IDS}",
+                payload.message_ids.len()
+            )));
+        }
+        index_stored_messages(
+            &ctx.db,
+            &ctx.scope,
+            &payload.message_ids,
+            Chunker::current(),
+        )
+        .await
+        .map(|_| ())
+        .map_err(|e| JobError::retryable(format!("indexing failed: {e}")))
     });
 }

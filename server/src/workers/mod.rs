@@ -40,6 +40,7 @@ pub fn sync_options(config: &Config) -> SyncOptions {
 pub fn registry(config: &Config) -> JobRegistry {
     let mut registry = JobRegistry::new();
     jobs::register_chatwoot_sync(&mut registry, sync_options(config));
+    jobs::register_rag_index(&mut registry);
     registry
 }
 

@@ -295,6 +295,103 @@ async fn edited_messages_update_in_place_on_a_full_rescan() {
     test.drop().await;
 }
 
+/// Runs every due job with the real registry until the queue is empty.
+async fn drain_index_jobs(test: &TestDb) -> usize {
+    let mut registry = server::workers::JobRegistry::new();
+    server::workers::jobs::register_rag_index(&mut registry);
+    let worker = server::workers::WorkerSettings::named("indexer");
+    let mut ran = 0;
+    while server::workers::execute_one(&test.db, &registry, &worker)
+        .await
+        .expect("queue reachable")
+        .is_some()
+    {
+        ran += 1;
+    }
+    ran
+}
+
+#[tokio::test]
+async fn synced_messages_are_indexed_by_the_jobs_their_pages_enqueue_and_edits_requeue_only_themselves()
+ {
+    // Arrange: a full sync commits messages and index jobs, not chunks.
+    let test = TestDb::new().await;
+    let fake = small_fake().await;
+    let source = bind(&test, &fake.base_url(), TOKEN, true).await;
+    run_sync(&test.db, &test.scope, source.id, &fast_options())
+        .await
+        .expect("first sync");
+    assert_eq!(test.count("rag_chunks").await, 0, "indexing is not inline");
+    let queued = scalar(
+        &test.db,
+        "select count(*) from scheduled_jobs where kind = 'rag_index' and status = 'queued'",
+    )
+    .await;
+    assert!(queued > 0);
+
+    // Act
+    let ran = drain_index_jobs(&test).await;
+
+    // Assert: every job succeeded and left nothing for a backfill to index.
+    assert_eq!(ran as i64, queued);
+    assert_eq!(
+        scalar(
+            &test.db,
+            "select count(*) from scheduled_jobs where kind = 'rag_index' and status <> 'succeeded'"
+        )
+        .await,
+        0
+    );
+    assert!(test.count("rag_chunks").await > 0);
+    let backfill = server::domain::rag::reindex_project(
+        &test.db,
+        &test.scope,
+        server::domain::rag::Chunker::current(),
+        500,
+    )
+    .await
+    .expect("backfill");
+    assert_eq!(backfill.messages_changed, 0, "{backfill:?}");
+
+    // Act: three edits and a full re-scan.
+    let edited = fake.with_world(|w| w.apply_scripted_edits(ACCOUNT_ID, 3, 1_800_000_000));
+    run_sync(
+        &test.db,
+        &test.scope,
+        source.id,
+        &SyncOptions {
+            mode: SyncMode::Full,
+            ..fast_options()
+        },
+    )
+    .await
+    .expect("full re-scan");
+
+    // Assert: one job carries exactly the edited messages, and running it re-chunks them.
+    let payload_ids: BTreeSet<String> = strings(
+        &test.db,
+        "select jsonb_array_elements_text(payload->'message_ids') from scheduled_jobs \
+         where kind = 'rag_index' and status = 'queued'",
+    )
+    .await
+    .into_iter()
+    .collect();
+    let expected: BTreeSet<String> = edited
+        .iter()
+        .map(|id| format!("cwmsg:{}:{ACCOUNT_ID}:{id}", project_id()))
+        .collect();
+    assert_eq!(payload_ids, expected);
+    drain_index_jobs(&test).await;
+    let edited_evidence = scalar(
+        &test.db,
+        "select count(*) from evidence_items where source_kind = 'message' \
+         and search_text like '%(edited: corrected the details above)%'",
+    )
+    .await;
+    assert_eq!(edited_evidence, 3);
+    test.drop().await;
+}
+
 /// Syncs the fake's data into a fresh database without interruptions.
 async fn reference_dump(base_url: &str) -> Vec<String> {
     let reference = TestDb::new().await;

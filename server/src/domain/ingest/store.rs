@@ -142,18 +142,12 @@ pub struct MessagesWritten {
     pub updated_ids: Vec<String>,
 }
 
-async fn run_batches<C, T>(
-    db: &C,
-    scope: &Scope,
-    sql: &str,
-    rows: &[T],
-) -> Result<(Written, Vec<String>), DbErr>
+async fn run_batches<C, T>(db: &C, scope: &Scope, sql: &str, rows: &[T]) -> Result<Batches, DbErr>
 where
     C: ConnectionTrait,
     T: Serialize,
 {
-    let mut written = Written::default();
-    let mut updated_ids = Vec::new();
+    let mut out = Batches::default();
     for chunk in rows.chunks(BATCH_ROWS) {
         let doc = serde_json::to_value(chunk).map_err(|e| DbErr::Custom(e.to_string()))?;
         let statement = Statement::from_sql_and_values(
@@ -166,15 +160,27 @@ where
             ],
         );
         for row in db.query_all_raw(statement).await? {
+            let id: String = row.try_get("", "id")?;
             if row.try_get::<bool>("", "inserted")? {
-                written.inserted += 1;
+                out.written.inserted += 1;
             } else {
-                written.updated += 1;
-                updated_ids.push(row.try_get::<String>("", "id")?);
+                out.written.updated += 1;
+                out.updated_ids.push(id.clone());
             }
+            out.changed_ids.push(id);
         }
     }
-    Ok((written, updated_ids))
+    Ok(out)
+}
+
+/// What [`run_batches`] wrote.
+#[derive(Default)]
+struct Batches {
+    written: Written,
+    /// Existing rows that changed.
+    updated_ids: Vec<String>,
+    /// Rows inserted or changed (an unchanged row is not written, so not here).
+    changed_ids: Vec<String>,
 }
 
 /// One row per id (a statement may not touch a row twice), keeping the last occurrence.
@@ -221,7 +227,9 @@ pub async fn upsert_contacts<C: ConnectionTrait>(
             }
         }
     }
-    Ok(run_batches(db, scope, UPSERT_CONTACTS, &merged).await?.0)
+    Ok(run_batches(db, scope, UPSERT_CONTACTS, &merged)
+        .await?
+        .written)
 }
 
 /// Upserts conversations.
@@ -231,20 +239,23 @@ pub async fn upsert_conversations<C: ConnectionTrait>(
     rows: &[ConversationRow],
 ) -> Result<Written, DbErr> {
     let rows = dedupe_last(rows, |r| &r.id);
-    Ok(run_batches(db, scope, UPSERT_CONVERSATIONS, &rows).await?.0)
+    Ok(run_batches(db, scope, UPSERT_CONVERSATIONS, &rows)
+        .await?
+        .written)
 }
 
-/// Upserts messages (edits update in place).
+/// Upserts messages (edits update in place) and enqueues the indexing of those that changed.
 pub async fn upsert_messages<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
     rows: &[MessageRow],
 ) -> Result<MessagesWritten, DbErr> {
     let rows = dedupe_last(rows, |r| &r.id);
-    let (written, updated_ids) = run_batches(db, scope, UPSERT_MESSAGES, &rows).await?;
-    crate::domain::rag::index_messages(db, scope, rows.iter().copied()).await?;
+    let batches = run_batches(db, scope, UPSERT_MESSAGES, &rows).await?;
+    let changed: Vec<&str> = batches.changed_ids.iter().map(String::as_str).collect();
+    crate::domain::rag::index::enqueue_indexing(db, scope, &changed).await?;
     Ok(MessagesWritten {
-        written,
-        updated_ids,
+        written: batches.written,
+        updated_ids: batches.updated_ids,
     })
 }

@@ -1,7 +1,8 @@
-//! Messages -> `rag_chunks` + `evidence_items`, inside the caller's transaction.
+//! Messages -> `rag_chunks` + `evidence_items`.
 //!
-//! Called by ingestion for every batch of upserted messages (and by [`reindex_project`] for a
-//! backfill). Re-chunking is a diff by position: a chunk whose `text_hash` is unchanged keeps
+//! Ingestion enqueues an [`INDEX_JOB`] with the ids of every batch of upserted messages in its
+//! page transaction ([`enqueue_indexing`]); the job indexes them as stored
+//! ([`index_stored_messages`]); [`reindex_project`] is the backfill. Re-chunking is a diff by position: a chunk whose `text_hash` is unchanged keeps
 //! its row, embedding and status; a changed one gets the new text and goes back to `pending`
 //! without a vector (the worker reuses one of the same text and model from the project when it
 //! exists, without a provider call); chunks past the new end are deleted with their evidence.
@@ -14,8 +15,8 @@
 //!
 //! Every statement is driven by unique-index probes (`cross join lateral` per id, or
 //! `= any(array(...))` on a leading column), never by a join the planner may turn into a scan:
-//! this runs inside ingestion's page transaction, often during a bulk load when the planner's
-//! row counts are stale.
+//! this runs while ingestion bulk-loads the same tables, when the planner's row counts are
+//! stale.
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -98,8 +99,8 @@ fn json_param(value: Value) -> DbValue {
     DbValue::Json(Some(Box::new(value)))
 }
 
-/// Indexes upserted messages with the process's chunker ([`Chunker::current`]). This is the
-/// one call ingestion makes, in the transaction that wrote the messages.
+/// Indexes upserted messages with the process's chunker ([`Chunker::current`]), in the
+/// caller's transaction.
 pub async fn index_messages<'a, C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
@@ -107,6 +108,79 @@ pub async fn index_messages<'a, C: ConnectionTrait>(
 ) -> Result<IndexReport, DbErr> {
     let messages: Vec<MessageText> = rows.into_iter().map(MessageText::from).collect();
     index_messages_with(db, scope, &messages, Chunker::current()).await
+}
+
+/// The job kind that indexes messages ingestion wrote (payload `{ "message_ids": [...] }`).
+pub const INDEX_JOB: &str = "rag_index";
+
+/// Enqueues the indexing of `message_ids` in the caller's transaction, so the messages and
+/// the promise to index them commit together: ingestion's page commit stays as cheap as the
+/// upsert itself, and a crash after the commit still leaves the job to do the work.
+pub async fn enqueue_indexing<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    message_ids: &[&str],
+) -> Result<(), DbErr> {
+    if message_ids.is_empty() {
+        return Ok(());
+    }
+    let mut job =
+        crate::workers::queue::NewJob::new(INDEX_JOB, json!({ "message_ids": message_ids }));
+    // Indexing is idempotent; a job that keeps failing is a bug to see in `worker_runs`,
+    // and a later edit of the same message enqueues it again.
+    job.max_attempts = 10;
+    crate::workers::queue::enqueue(db, scope, job).await?;
+    Ok(())
+}
+
+/// Indexes the messages `message_ids` of the scope's project as they are now in
+/// `cw_messages` (ids of other projects, or of messages gone since, are skipped), with
+/// `chunker`, in one transaction.
+pub async fn index_stored_messages(
+    db: &sea_orm::DatabaseConnection,
+    scope: &Scope,
+    message_ids: &[String],
+    chunker: &Chunker,
+) -> Result<IndexReport, DbErr> {
+    use sea_orm::TransactionTrait;
+    let txn = db.begin().await?;
+    let rows = txn
+        .query_all_raw(Statement::from_sql_and_values(
+            txn.get_database_backend(),
+            "select m.id, m.conversation_global_id, m.contact_global_id, m.private, \
+                    m.message_type, m.content, m.created_at \
+             from jsonb_array_elements_text($3::jsonb) as x(id) \
+             cross join lateral ( \
+               select * from cw_messages m1 \
+               where m1.id = x.id and m1.project_id = $1 and m1.account_scope_id = $2 \
+             ) m \
+             order by m.id",
+            [
+                scope.project_id().into(),
+                scope.account_scope_id().into(),
+                json_param(json!(message_ids)),
+            ],
+        ))
+        .await?;
+    let messages = rows
+        .iter()
+        .map(message_text)
+        .collect::<Result<Vec<_>, _>>()?;
+    let report = index_messages_with(&txn, scope, &messages, chunker).await?;
+    txn.commit().await?;
+    Ok(report)
+}
+
+fn message_text(row: &sea_orm::QueryResult) -> Result<MessageText, DbErr> {
+    Ok(MessageText {
+        id: row.try_get("", "id")?,
+        conversation_global_id: row.try_get("", "conversation_global_id")?,
+        contact_global_id: row.try_get("", "contact_global_id")?,
+        private: row.try_get("", "private")?,
+        message_type: row.try_get("", "message_type")?,
+        content: row.try_get("", "content")?,
+        created_at: row.try_get("", "created_at")?,
+    })
 }
 
 /// Indexes `messages` with `chunker`.
@@ -487,18 +561,10 @@ pub async fn reindex_project(
                 ],
             ))
             .await?;
-        let mut messages = Vec::with_capacity(rows.len());
-        for row in &rows {
-            messages.push(MessageText {
-                id: row.try_get("", "id")?,
-                conversation_global_id: row.try_get("", "conversation_global_id")?,
-                contact_global_id: row.try_get("", "contact_global_id")?,
-                private: row.try_get("", "private")?,
-                message_type: row.try_get("", "message_type")?,
-                content: row.try_get("", "content")?,
-                created_at: row.try_get("", "created_at")?,
-            });
-        }
+        let messages = rows
+            .iter()
+            .map(message_text)
+            .collect::<Result<Vec<_>, _>>()?;
         let Some(last) = messages.last() else {
             txn.commit().await?;
             return Ok(total);
