@@ -1,5 +1,6 @@
 //! The web app: layout, pages and server functions. Server functions reach data only through
 //! the GraphQL schema, executed in-process by the executor the server provides in context.
+#![recursion_limit = "256"]
 pub mod api;
 pub mod components;
 pub mod pages;
@@ -19,6 +20,7 @@ use crate::{
         login::LoginPage,
         not_found::NotFound,
         projects::ProjectsPage,
+        search::SearchPage,
         settings::SettingsPage,
         signup::{ConfirmSignupPage, SignupPage},
     },
@@ -67,6 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("conversations") view=ConversationsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("conversations"), ParamSegment("id")) view=ThreadPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("contacts"), ParamSegment("id")) view=ContactPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("search") view=SearchPage ssr=SsrMode::Async/>
                 </Routes>
             </Shell>
         </Router>

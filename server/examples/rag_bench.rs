@@ -34,7 +34,7 @@ use server::{
     db,
     domain::rag::{
         SearchFilter,
-        maintenance::maybe_rebuild_ivfflat,
+        maintenance::{manage_hnsw, maybe_rebuild_ivfflat},
         search::{SearchMode, SearchOptions, VectorPath, fts_query, fused_sql, search_with},
         worker::{EmbedOptions, process_batch},
     },
@@ -602,11 +602,33 @@ async fn run(
     println!("== embed worker with the HNSW + ivfflat indexes maintained ==");
     let w2 = project(db, "worker-indexed").await?;
     pending_chunks(db, &w2, 3_000).await?;
-    let (n, secs) = drain(db, zero, 2, 256).await?;
+    let (n, secs) = drain(db, zero.clone(), 2, 256).await?;
     println!(
-        "HNSW + ivfflat at {} rows: {n} chunks in {secs:.2} s = {:.0} chunks/s",
+        "small backlog, HNSW + ivfflat at {} rows: {n} chunks in {secs:.2} s = {:.0} chunks/s",
         scalar(db, "select count(*) from rag_chunks").await?,
         n as f64 / secs
+    );
+
+    println!(
+        "== embed worker, 20,000-chunk backlog: HNSW bulk mode (dropped, drained, rebuilt) =="
+    );
+    let w3 = project(db, "worker-bulk").await?;
+    pending_chunks(db, &w3, 20_000).await?;
+    let t = Instant::now();
+    let entered = manage_hnsw(db).await?;
+    let (n, secs) = drain(db, zero, 2, 256).await?;
+    let rebuilt = manage_hnsw(db).await?;
+    let total = t.elapsed().as_secs_f64();
+    println!(
+        "{entered:?}; worker: {n} chunks in {secs:.2} s = {:.0} chunks/s (ivfflat maintained); \
+         then {rebuilt:?} at {} rows; backlog to searchable-by-HNSW: {total:.2} s = {:.0} chunks/s",
+        n as f64 / secs,
+        scalar(
+            db,
+            "select count(*) from rag_chunks where embedding is not null"
+        )
+        .await?,
+        n as f64 / total
     );
     Ok(())
 }

@@ -4,6 +4,7 @@ pub mod chatwoot;
 #[cfg(feature = "ssr")]
 pub mod executor;
 pub mod projects;
+pub mod search;
 pub mod session;
 pub mod settings;
 pub mod signup;

@@ -33,6 +33,7 @@ pub fn Shell(children: Children) -> impl IntoView {
                     <ul>
                         <li><A href="/">"Projects"</A></li>
                         <li><A href="/conversations">"Conversations"</A></li>
+                        <li><A href="/search">"Search"</A></li>
                         <li><A href="/settings">"Settings"</A></li>
                         {UPCOMING_AREAS
                             .iter()

@@ -3,5 +3,6 @@ pub mod conversations;
 pub mod login;
 pub mod not_found;
 pub mod projects;
+pub mod search;
 pub mod settings;
 pub mod signup;

@@ -27,3 +27,17 @@ impl ContextExt for Context<'_> {
         self.data::<Identity>()
     }
 }
+
+/// The pool and the caller's working project (UNAUTHENTICATED / NO_ACTIVE_PROJECT otherwise):
+/// what every project-scoped resolver starts with.
+pub async fn project_scope<'a>(
+    ctx: &'a Context<'_>,
+) -> async_graphql::Result<(&'a DatabaseConnection, crate::auth::Scope)> {
+    let db = ctx.db()?;
+    let (_, scope, _) = ctx
+        .auth()?
+        .require_scope(db)
+        .await
+        .map_err(crate::graphql::error::IntoGqlError::into_gql)?;
+    Ok((db, scope))
+}

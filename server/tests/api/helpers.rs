@@ -350,6 +350,37 @@ impl TestApp {
             .execute_unprepared(&sql)
             .await
             .expect("mirror rows insert");
+        // Searchable: chunks with vectors, and one chunk the worker gave up on.
+        let scope = server::auth::Scope::for_project(
+            &self.db,
+            uuid::Uuid::parse_str(project_id).expect("project id"),
+        )
+        .await
+        .expect("scope");
+        server::domain::rag::reindex_project(
+            &self.db,
+            &scope,
+            &server::domain::rag::Chunker::default(),
+            100,
+        )
+        .await
+        .expect("index mirror");
+        server::domain::rag::process_one_batch(
+            &self.db,
+            server::domain::rag::provider().as_ref(),
+            "seed",
+            100,
+        )
+        .await
+        .expect("embed mirror");
+        self.db
+            .execute_unprepared(&format!(
+                "update rag_chunks set embedding_status = 'failed', embedding_attempts = 5, \
+                   embedding_error = '{tag} provider refused' \
+                 where message_global_id = 'cwmsg:{project_id}:{account_id}:103'"
+            ))
+            .await
+            .expect("fail a chunk");
         MirrorIds {
             contact,
             open_conversation: open,

@@ -187,6 +187,26 @@ fn cases(a: &Secrets) -> BTreeMap<&'static str, Vec<(String, Value)>> {
         json!({ "s": a.source_id }),
     );
     add(
+        "search",
+        "query($q: String!) { search(query: $q, first: 50) { vectorPath notice hits { chunkId text snippet { text highlight } message { id content } conversation { id } contact { id name } } } }",
+        json!({ "q": "alphatag message" }),
+    );
+    add(
+        "search",
+        "query($q: String!, $f: SearchFilter) { search(query: $q, filter: $f) { hits { chunkId text } } }",
+        json!({ "q": "alphatag", "f": { "conversation": a.conversation_id, "contact": a.contact_id } }),
+    );
+    add(
+        "embeddingStatus",
+        "{ embeddingStatus { model total ready failed pending indexingBacklog failedChunks(first: 200) { id messageId conversationId textPreview error } } }",
+        json!({}),
+    );
+    add(
+        "retryFailedChunks",
+        "mutation { retryFailedChunks { requeued } }",
+        json!({}),
+    );
+    add(
         "login",
         "mutation($i: LoginInput!) { login(input: $i) { user { id username } csrfToken } }",
         json!({ "i": { "username": "alice", "password": "wrong-password-guess" } }),
@@ -326,6 +346,15 @@ async fn a_user_of_another_project_gets_nothing_of_project_a_from_any_root_field
         .await,
         1,
         "nobody joined A"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from rag_chunks where project_id = '{}' and embedding_status = 'failed'",
+            a.project_id
+        ))
+        .await,
+        1,
+        "B's retry left A's failed chunk alone"
     );
     assert_eq!(
         app.count("select count(*) from project_sources where external_id = '9001'")

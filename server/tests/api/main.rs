@@ -8,3 +8,4 @@ mod identity;
 mod isolation;
 mod pages;
 mod schema_sdl;
+mod search;

@@ -1,13 +1,15 @@
-//! The leased embed worker: crash recovery, exclusive claims, model switches, status and retry.
-use std::{collections::HashSet, time::Duration};
+//! The leased embed worker: crash recovery, exclusive claims, model switches (search answering
+//! from old vectors meanwhile), status and retry.
+use std::{collections::HashSet, sync::Arc, time::Duration};
 
 use sea_orm::ConnectionTrait;
 
 use server::{
     domain::rag::{
         BatchOutcome, EmbedOptions, SearchFilter, embedding_status, failed_chunks,
+        maintenance::{HnswChange, manage_hnsw_with},
         process_one_batch, retry_failed,
-        search::{SearchOptions, search_with},
+        search::{SearchMode, SearchOptions, search_across_models, search_with},
         worker::{claim, finish_batch, requeue_stale_model},
     },
     integrations::embeddings::{EmbeddingProvider, HashingProvider},
@@ -190,7 +192,7 @@ async fn a_model_switch_re_embeds_in_the_background_while_search_keeps_answering
         .await
         .expect("requeue");
 
-    // Assert: old vectors are kept until replaced; search answers from full text meanwhile.
+    // Assert: old vectors are kept until replaced.
     assert_eq!(requeued, 30);
     assert_eq!(
         test.scalar(
@@ -200,23 +202,49 @@ async fn a_model_switch_re_embeds_in_the_background_while_search_keeps_answering
         .await,
         30
     );
-    let during = search_with(
-        &test.db,
-        &scope,
-        &new,
-        "refund policy",
-        5,
-        &SearchFilter::default(),
-        &SearchOptions::default(),
-    )
-    .await
-    .expect("search");
-    assert_eq!(during.hits.len(), 5, "full text still answers");
-    assert!(during.hits.iter().all(|h| h.vector_rank.is_none()));
     let status = embedding_status(&test.db, &scope, new.model_id())
         .await
         .expect("status");
     assert_eq!((status.pending, status.current_model_vectors), (30, 0));
+
+    // Act: half re-embedded, then search by meaning alone, with and without the old model.
+    process_one_batch(&test.db, &new, "w", 15)
+        .await
+        .expect("batch");
+    let vector_only = SearchOptions {
+        mode: SearchMode::VectorOnly,
+        ..SearchOptions::default()
+    };
+    let previous: Vec<Arc<dyn EmbeddingProvider>> = vec![Arc::new(HashingProvider::new(1024))];
+    let during = search_across_models(
+        &test.db,
+        &scope,
+        &new,
+        &previous,
+        "refund policy",
+        30,
+        &SearchFilter::default(),
+        &vector_only,
+    )
+    .await
+    .expect("search");
+    let new_model_only = search_with(
+        &test.db,
+        &scope,
+        &new,
+        "refund policy",
+        30,
+        &SearchFilter::default(),
+        &vector_only,
+    )
+    .await
+    .expect("search");
+
+    // Assert: every chunk is found by meaning mid-switch: 15 through new vectors, 15 through
+    // old ones; without the old model only the re-embedded half is.
+    assert_eq!(during.hits.len(), 30);
+    assert!(during.hits.iter().all(|h| h.vector_rank.is_some()));
+    assert_eq!(new_model_only.hits.len(), 15);
 
     // Act: the worker catches up.
     while !process_one_batch(&test.db, &new, "w", 50)
@@ -284,5 +312,74 @@ async fn failed_chunks_are_listed_with_their_error_and_retry_failed_requeues_onl
     assert_eq!(states, vec!["pending:0", "failed:8"]);
     let status_b = embedding_status(&test.db, &b, "x").await.expect("status");
     assert_eq!(status_b.failed, 1);
+    test.drop().await;
+}
+
+async fn hnsw_state(test: &TestDb) -> Vec<String> {
+    strings(
+        &test.db,
+        "select coalesce((select i.indisvalid::text from pg_class c \
+           join pg_index i on i.indexrelid = c.oid \
+           where c.relname = 'rag_chunks_embedding_hnsw_idx'), 'absent') \
+         || '|' || exists (select 1 from rag_index_builds \
+           where index_name = 'rag_chunks_embedding_hnsw_idx')::text",
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_large_backlog_drops_the_hnsw_index_until_it_drains_then_builds_it_again() {
+    // Arrange: a backlog above the (test-sized) threshold.
+    let test = TestDb::new().await;
+    let scope = test.project("a").await;
+    let messages: Vec<_> = (1..=30)
+        .map(|i| message(&scope, i, &format!("Backlog message {i} about shipping")))
+        .collect();
+    ingest(&test.db, &scope, &messages).await;
+    assert_eq!(hnsw_state(&test).await, vec!["true|false"]);
+
+    // Act / Assert: enter bulk mode; a second check changes nothing while the backlog stays.
+    let entered = manage_hnsw_with(&test.db, 20, 10).await.expect("check");
+    assert_eq!(entered, HnswChange::Deferred { pending: 20 });
+    assert_eq!(hnsw_state(&test).await, vec!["absent|true"]);
+    assert_eq!(
+        manage_hnsw_with(&test.db, 20, 10).await.expect("check"),
+        HnswChange::Unchanged
+    );
+
+    // Act: the worker drains the backlog (inserting no HNSW entries), then the check rebuilds.
+    let provider = HashingProvider::default();
+    while !process_one_batch(&test.db, &provider, "w", 50)
+        .await
+        .expect("batch")
+        .is_idle()
+    {}
+    let rebuilt = manage_hnsw_with(&test.db, 20, 10).await.expect("check");
+
+    // Assert
+    assert!(matches!(rebuilt, HnswChange::Rebuilt { .. }), "{rebuilt:?}");
+    assert_eq!(hnsw_state(&test).await, vec!["true|false"]);
+    assert_eq!(
+        manage_hnsw_with(&test.db, 20, 10).await.expect("check"),
+        HnswChange::Unchanged
+    );
+    test.drop().await;
+}
+
+#[tokio::test]
+async fn an_hnsw_index_bulk_mode_did_not_drop_is_never_created() {
+    // Arrange: no HNSW index and no bulk-mode marker (as where the migration could not make one).
+    let test = TestDb::new().await;
+    test.db
+        .execute_unprepared("drop index rag_chunks_embedding_hnsw_idx")
+        .await
+        .expect("drop");
+
+    // Act
+    let change = manage_hnsw_with(&test.db, 20, 10).await.expect("check");
+
+    // Assert
+    assert_eq!(change, HnswChange::Unchanged);
+    assert_eq!(hnsw_state(&test).await, vec!["absent|false"]);
     test.drop().await;
 }

@@ -7,14 +7,28 @@
 //! either way since the last build (or was never recorded) and there are at least
 //! [`MIN_ROWS`]; before rebuilding it sets `lists` to pgvector's rule of thumb (rows / 1000 up
 //! to 1M rows, sqrt(rows) above). `rag_index_builds` records each build and doubles as a lease
-//! so only one process rebuilds at a time. The HNSW index needs none of this: it is
-//! incremental.
+//! so only one process rebuilds at a time.
+//!
+//! The HNSW index is incremental, but each insert walks the graph (~1 ms of CPU at 1536-d):
+//! maintained row by row it caps the embed worker at ~800 vectors/s on two cores, while a
+//! build after the load takes ~40 s per 100k rows. [`manage_hnsw`] therefore runs a bulk mode:
+//! when at least [`BULK_ENTER_PENDING`] chunks wait, it drops the HNSW index (search keeps the
+//! ivfflat index and the exact path meanwhile), and once fewer than [`BULK_EXIT_PENDING`]
+//! wait it builds it again (`CREATE INDEX CONCURRENTLY`). The `rag_index_builds` row of the
+//! HNSW index marks "dropped by bulk mode", so an index the migration never created (no
+//! `hnsw` access method) is never created here, and a crash in between is resumed.
 use std::time::Instant;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement};
 
 /// The ivfflat index of `rag_chunks.embedding` (migration 0002).
 pub const IVFFLAT_INDEX: &str = "rag_chunks_embedding_ivfflat_idx";
+/// The HNSW index of `rag_chunks.embedding` (migration 0002, where `hnsw` exists).
+pub const HNSW_INDEX: &str = "rag_chunks_embedding_hnsw_idx";
+/// Pending chunks that switch the table to bulk mode (HNSW dropped).
+pub const BULK_ENTER_PENDING: i64 = 20_000;
+/// Pending chunks below which bulk mode ends (HNSW built again).
+pub const BULK_EXIT_PENDING: i64 = 1_000;
 /// Rebuild when the row count grew or shrank by this factor since the last build.
 pub const REBUILD_FACTOR: f64 = 2.0;
 /// Below this many vectors a rebuild would cluster no better.
@@ -150,6 +164,138 @@ pub async fn maybe_rebuild_ivfflat(
         lists,
         millis: started.elapsed().as_millis(),
     }))
+}
+
+/// What [`manage_hnsw`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HnswChange {
+    /// Nothing to do.
+    Unchanged,
+    /// A large backlog: the index was dropped until it drains.
+    Deferred {
+        /// Pending chunks seen (bounded count).
+        pending: i64,
+    },
+    /// The backlog drained: the index was built again.
+    Rebuilt {
+        /// How long the build took.
+        millis: u128,
+    },
+}
+
+/// Pending chunks, counted up to `limit` (an index-only walk of the pending partial index).
+async fn pending_up_to(db: &DatabaseConnection, limit: i64) -> Result<i64, DbErr> {
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "select count(*) from (select 1 from rag_chunks \
+               where embedding_status = 'pending' limit $1) t",
+            [limit.into()],
+        ))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get_by_index::<i64>(0))
+        .transpose()?
+        .unwrap_or(0))
+}
+
+/// Bulk mode for the HNSW index (see the module docs): drops it under a large backlog, builds
+/// it again once the backlog drained. Safe to call from several processes at once.
+pub async fn manage_hnsw(db: &DatabaseConnection) -> Result<HnswChange, DbErr> {
+    manage_hnsw_with(db, BULK_ENTER_PENDING, BULK_EXIT_PENDING).await
+}
+
+/// [`manage_hnsw`] with explicit thresholds (`exit` below `enter`).
+pub async fn manage_hnsw_with(
+    db: &DatabaseConnection,
+    enter: i64,
+    exit: i64,
+) -> Result<HnswChange, DbErr> {
+    let backend = db.get_database_backend();
+    // Valid index present? (A crashed concurrent build leaves an invalid one behind.)
+    let state = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            "select \
+               (select i.indisvalid from pg_class c join pg_index i on i.indexrelid = c.oid \
+                 where c.relname = $1) as valid, \
+               exists (select 1 from rag_index_builds where index_name = $1) as deferred, \
+               exists (select 1 from pg_am where amname = 'hnsw') as available",
+            [HNSW_INDEX.into()],
+        ))
+        .await?;
+    let Some(state) = state else {
+        return Ok(HnswChange::Unchanged);
+    };
+    let valid: Option<bool> = state.try_get("", "valid")?;
+    let deferred: bool = state.try_get("", "deferred")?;
+    let available: bool = state.try_get("", "available")?;
+
+    if valid == Some(true) {
+        let pending = pending_up_to(db, enter).await?;
+        if pending < enter {
+            return Ok(HnswChange::Unchanged);
+        }
+        // Mark first: if we die after the drop, the marker still says to build it again.
+        db.execute_raw(Statement::from_sql_and_values(
+            backend,
+            "insert into rag_index_builds (index_name, rows_at_build, lists) values ($1, 0, 1) \
+             on conflict (index_name) do nothing",
+            [HNSW_INDEX.into()],
+        ))
+        .await?;
+        db.execute_unprepared(&format!("drop index concurrently if exists {HNSW_INDEX}"))
+            .await?;
+        tracing::info!(pending, "HNSW index dropped for a bulk backlog");
+        return Ok(HnswChange::Deferred { pending });
+    }
+    if !(deferred && available) {
+        return Ok(HnswChange::Unchanged);
+    }
+    if pending_up_to(db, exit).await? >= exit {
+        return Ok(HnswChange::Unchanged);
+    }
+    let claimed = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            "update rag_index_builds set building_since = now() where index_name = $1 \
+               and (building_since is null or building_since < now() - interval '1 hour') \
+             returning 1",
+            [HNSW_INDEX.into()],
+        ))
+        .await?;
+    if claimed.is_none() {
+        return Ok(HnswChange::Unchanged);
+    }
+    let started = Instant::now();
+    // Identifiers are our constants, never input: formatting them into DDL is safe.
+    let built = async {
+        if valid == Some(false) {
+            db.execute_unprepared(&format!("drop index concurrently if exists {HNSW_INDEX}"))
+                .await?;
+        }
+        db.execute_unprepared(&format!(
+            "create index concurrently if not exists {HNSW_INDEX} on rag_chunks \
+             using hnsw (embedding vector_cosine_ops)"
+        ))
+        .await
+    }
+    .await;
+    let finish_sql = if built.is_ok() {
+        "delete from rag_index_builds where index_name = $1"
+    } else {
+        "update rag_index_builds set building_since = null where index_name = $1"
+    };
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        finish_sql,
+        [HNSW_INDEX.into()],
+    ))
+    .await?;
+    built?;
+    let millis = started.elapsed().as_millis();
+    tracing::info!(millis, "HNSW index built again after a bulk backlog");
+    Ok(HnswChange::Rebuilt { millis })
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! RAG over conversations (issue 5): messages become token-counted chunks (`rag_chunks`) and
-//! evidence (`evidence_items`) in the transaction that ingests them; the embed worker gives
+//! evidence (`evidence_items`) in a job that ingestion enqueues with them; the embed worker gives
 //! chunks vectors under leases; search fuses vector neighbours with full text.
 //!
 //! - [`chunking`]: normalisation, the indexing rule (which messages), splitting, hashing.
@@ -25,7 +25,8 @@ pub use chunking::{Chunker, MessageRule};
 pub use index::{IndexReport, index_messages, reindex_project};
 pub use search::{SearchFilter, SearchHit, SearchOutcome, search, search_with};
 pub use status::{
-    EmbeddingStatusCounts, FailedChunk, embedding_status, failed_chunks, retry_failed,
+    EmbeddingStatusCounts, FailedChunk, embedding_status, failed_chunks, indexing_backlog,
+    retry_failed,
 };
 pub use worker::{BatchOutcome, EmbedOptions, EmbedWorker, process_one_batch};
 
@@ -35,6 +36,7 @@ use crate::{
 };
 
 static PROVIDER: OnceLock<Arc<dyn EmbeddingProvider>> = OnceLock::new();
+static PREVIOUS: OnceLock<Vec<Arc<dyn EmbeddingProvider>>> = OnceLock::new();
 
 /// The process's embedding provider (set by [`start`]; the offline hashing provider before
 /// that, and in tests).
@@ -42,6 +44,35 @@ pub fn provider() -> Arc<dyn EmbeddingProvider> {
     PROVIDER
         .get_or_init(|| Arc::new(HashingProvider::default()))
         .clone()
+}
+
+/// Providers of other models this process can still run (the built-in ones that are not the
+/// configured provider): search uses them to keep answering from old vectors during a model
+/// switch ([`search::search_across_models`]).
+pub fn previous_providers() -> Vec<Arc<dyn EmbeddingProvider>> {
+    PREVIOUS.get().cloned().unwrap_or_default()
+}
+
+/// Search in the caller's project with the process's providers: the configured one, plus
+/// older models' while the project still has their vectors.
+pub async fn search_live(
+    db: &sea_orm::DatabaseConnection,
+    scope: &crate::auth::Scope,
+    query: &str,
+    first: usize,
+    filter: &SearchFilter,
+) -> crate::domain::error::DomainResult<SearchOutcome> {
+    search::search_across_models(
+        db,
+        scope,
+        provider().as_ref(),
+        &previous_providers(),
+        query,
+        first,
+        filter,
+        &search::SearchOptions::default(),
+    )
+    .await
 }
 
 /// Sets up RAG for this process from the configuration: builds the provider (failing on
@@ -59,6 +90,10 @@ pub fn start(
     if PROVIDER.set(provider.clone()).is_err() {
         tracing::warn!("embedding provider already set in this process; keeping the first");
     }
+    let _ = PREVIOUS.set(embeddings::other_builtin_providers(
+        config,
+        provider.model_id(),
+    ));
     Chunker::from_config(config, provider.as_ref()).install();
     tracing::info!(
         provider = %config.embedding_provider,

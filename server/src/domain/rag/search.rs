@@ -25,9 +25,11 @@
 //!
 //! # Models
 //! The query is embedded with the configured provider and compared only with vectors of the
-//! same model: while a model switch re-embeds in the background, chunks not yet re-embedded
-//! are found by the full-text side alone. If the provider fails, search answers from full
-//! text (and says so in `SearchOutcome::vector_error`).
+//! same model. While a model switch re-embeds in the background, a chunk keeps its old vector
+//! until its new one is written, and [`search_across_models`] embeds the query with the old
+//! model too (when this process can still run it) and fuses both models' rankings, so search
+//! keeps answering from the old vectors until the new ones are ready. If the provider fails,
+//! search answers from full text (and says so in `SearchOutcome::vector_error`).
 //!
 //! # Full text
 //! `rag_chunks.search_tsv` is `to_tsvector('simple', text)` (no stemming, no stop words). A
@@ -219,6 +221,26 @@ pub async fn search_with(
     filter: &SearchFilter,
     options: &SearchOptions,
 ) -> DomainResult<SearchOutcome> {
+    search_across_models(db, scope, provider, &[], query, first, filter, options).await
+}
+
+/// [`search_with`] that also answers from the vectors of `previous` providers' models while
+/// the tenant still has some: after a model switch the worker re-embeds in the background,
+/// and each chunk holds either its old vector or its new one, so the query is embedded with
+/// both models and each model's ranking joins the fusion (RRF fuses ranks, so rankings from
+/// different vector spaces combine soundly). Once no old vector is left, this is
+/// [`search_with`] plus one index probe.
+#[allow(clippy::too_many_arguments)]
+pub async fn search_across_models(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    provider: &dyn EmbeddingProvider,
+    previous: &[std::sync::Arc<dyn EmbeddingProvider>],
+    query: &str,
+    first: usize,
+    filter: &SearchFilter,
+    options: &SearchOptions,
+) -> DomainResult<SearchOutcome> {
     let query = query.trim();
     if query.is_empty() {
         return Err(DomainError::Validation(vec![FieldError::new(
@@ -262,23 +284,87 @@ pub async fn search_with(
         filter: filter.clone(),
     };
     let started = Instant::now();
-    // The two rankings are independent: run them at once on two pooled connections, so the
-    // latency is the slower side, not the sum.
-    let (vector_side, text_side) = tokio::join!(
+    let older = if previous.is_empty() || options.mode == SearchMode::TextOnly {
+        Vec::new()
+    } else {
+        older_plans(db, &plan, previous, query).await?
+    };
+    // The rankings are independent: run them at once on pooled connections, so the latency
+    // is the slowest side, not the sum.
+    let older_side = async {
+        let mut ranked = Vec::with_capacity(older.len());
+        for p in &older {
+            ranked.push(vector_candidates(db, p, options).await?.0);
+        }
+        DomainResult::Ok(ranked)
+    };
+    let (vector_side, older_side, text_side) = tokio::join!(
         vector_candidates(db, &plan, options),
+        older_side,
         text_candidates(db, &plan)
     );
     let (vector_ranked, path) = vector_side?;
+    let mut vector_rankings = vec![vector_ranked];
+    vector_rankings.extend(older_side?);
     let text_ranked = text_side?;
-    let fused = fuse(&vector_ranked, &text_ranked, plan.rrf_k, plan.first);
+    let fused = fuse(&vector_rankings, &text_ranked, plan.rrf_k, plan.first);
     let hits = hydrate(db, &plan, &fused).await?;
     Ok(SearchOutcome {
         hits,
         path,
-        vector_candidates: vector_ranked.len() as i64,
+        vector_candidates: vector_rankings.iter().map(|r| r.len() as i64).sum(),
         vector_error,
         db_micros: started.elapsed().as_micros(),
     })
+}
+
+/// Plans for the vector sides of other models the tenant still has vectors of, for each that
+/// one of `previous` serves (a model nobody serves any more is left to full text).
+async fn older_plans(
+    db: &DatabaseConnection,
+    plan: &Plan,
+    previous: &[std::sync::Arc<dyn EmbeddingProvider>],
+    query: &str,
+) -> DomainResult<Vec<Plan>> {
+    // Two range probes of the partial (project_id, embedding_model) index: any model sorting
+    // before the current one, any after. Index-only, so cheap when there is none.
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "select \
+               (select embedding_model from rag_chunks where project_id = $1 \
+                  and embedding is not null and embedding_model < $2 \
+                order by embedding_model desc limit 1) as lower, \
+               (select embedding_model from rag_chunks where project_id = $1 \
+                  and embedding is not null and embedding_model > $2 \
+                order by embedding_model limit 1) as higher",
+            [plan.scope.project_id().into(), plan.model.clone().into()],
+        ))
+        .await?;
+    let Some(row) = row else {
+        return Ok(Vec::new());
+    };
+    let mut plans = Vec::new();
+    for column in ["lower", "higher"] {
+        let Some(model) = row.try_get::<Option<String>>("", column)? else {
+            continue;
+        };
+        let Some(provider) = previous.iter().find(|p| p.model_id() == model) else {
+            continue;
+        };
+        match provider.embed(&[query.to_owned()]).await {
+            Ok(mut v) if v.len() == 1 => plans.push(Plan {
+                model,
+                vector: Some(PgVector::from(pad_to_column(v.remove(0)))),
+                ..plan.clone()
+            }),
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, model, "search: query not embedded for an older model")
+            }
+        }
+    }
+    Ok(plans)
 }
 
 /// The vector side: (chunk, distance) nearest first, and how it was answered.
@@ -398,16 +484,26 @@ async fn text_candidates(db: &DatabaseConnection, plan: &Plan) -> DomainResult<V
 /// A fused candidate: id, vector rank, text rank, distance, score.
 type Fused = (Uuid, Option<i64>, Option<i64>, Option<f64>, f64);
 
-/// Reciprocal rank fusion: `sum 1 / (k + rank)` over the rankings a chunk appears in; ties go
-/// to the better vector rank, then text rank, then id (deterministic).
-fn fuse(vector: &[(Uuid, f64)], text: &[(Uuid, f32)], k: f64, first: usize) -> Vec<Fused> {
+/// Reciprocal rank fusion: `sum 1 / (k + rank)` over the rankings a chunk appears in (one
+/// vector ranking per model, then full text); ties go to the better vector rank, then text
+/// rank, then id (deterministic).
+fn fuse(
+    vector_rankings: &[Vec<(Uuid, f64)>],
+    text: &[(Uuid, f32)],
+    k: f64,
+    first: usize,
+) -> Vec<Fused> {
     let mut by_id: std::collections::HashMap<Uuid, Fused> = Default::default();
-    for (i, (id, distance)) in vector.iter().enumerate() {
-        let rank = i as i64 + 1;
-        let e = by_id.entry(*id).or_insert((*id, None, None, None, 0.0));
-        e.1 = Some(rank);
-        e.3 = Some(*distance);
-        e.4 += 1.0 / (k + rank as f64);
+    for vector in vector_rankings {
+        for (i, (id, distance)) in vector.iter().enumerate() {
+            let rank = i as i64 + 1;
+            let e = by_id.entry(*id).or_insert((*id, None, None, None, 0.0));
+            if e.1.is_none_or(|r| rank < r) {
+                e.1 = Some(rank);
+                e.3 = Some(*distance);
+            }
+            e.4 += 1.0 / (k + rank as f64);
+        }
     }
     for (i, (id, _)) in text.iter().enumerate() {
         let rank = i as i64 + 1;
@@ -487,6 +583,7 @@ async fn hydrate(
     Ok(hits)
 }
 
+#[derive(Clone)]
 struct Plan {
     scope: Scope,
     model: String,

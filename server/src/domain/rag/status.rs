@@ -145,3 +145,22 @@ pub async fn retry_failed<C: ConnectionTrait>(db: &C, scope: &Scope) -> DomainRe
         .await?;
     Ok(result.rows_affected())
 }
+
+/// Batches of ingested messages of the caller's project waiting to be cut into chunks (queued
+/// or running `rag_index` jobs).
+pub async fn indexing_backlog<C: ConnectionTrait>(db: &C, scope: &Scope) -> DomainResult<i64> {
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "select count(*) as n from scheduled_jobs \
+             where project_id = $1 and account_scope_id = $2 and kind = $3 \
+               and status in ('queued', 'running')",
+            [
+                scope.project_id().into(),
+                scope.account_scope_id().into(),
+                super::index::INDEX_JOB.into(),
+            ],
+        ))
+        .await?;
+    Ok(row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0))
+}

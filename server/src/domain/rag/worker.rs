@@ -520,6 +520,8 @@ pub struct LoopOptions {
     pub config_error_pause: Duration,
     /// How often to check whether the ivfflat index needs a rebuild.
     pub maintenance_every: Duration,
+    /// How often to check whether the HNSW index should enter or leave bulk mode.
+    pub bulk_check_every: Duration,
 }
 
 impl Default for LoopOptions {
@@ -529,6 +531,7 @@ impl Default for LoopOptions {
             idle: Duration::from_secs(2),
             config_error_pause: Duration::from_secs(60),
             maintenance_every: Duration::from_secs(3_600),
+            bulk_check_every: Duration::from_secs(30),
         }
     }
 }
@@ -607,9 +610,17 @@ async fn run_loop(
         }
     }
     let mut last_maintenance = tokio::time::Instant::now();
+    // Checked at once: a worker started on a large backlog should not insert into HNSW first.
+    let mut last_bulk_check: Option<tokio::time::Instant> = None;
     loop {
         if *stop.borrow() {
             break;
+        }
+        if leader && last_bulk_check.is_none_or(|t| t.elapsed() >= loops.bulk_check_every) {
+            last_bulk_check = Some(tokio::time::Instant::now());
+            if let Err(e) = super::maintenance::manage_hnsw(&db).await {
+                tracing::warn!(error = %e, "HNSW bulk-mode check failed");
+            }
         }
         let wait = match process_batch(&db, provider.as_ref(), &options).await {
             Ok(outcome) if outcome.config_error => {

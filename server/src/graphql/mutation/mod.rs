@@ -1,6 +1,7 @@
 //! The root mutation: one object per area, merged. Cookie sessions must send their CSRF token
 //! (checked in `graphql::execute` before any of these runs).
 mod auth;
+mod embeddings;
 mod projects;
 mod sync;
 mod tokens;
@@ -17,6 +18,7 @@ pub struct MutationRoot(
     projects::ProjectsMutation,
     tokens::TokensMutation,
     sync::SyncMutation,
+    embeddings::EmbeddingsMutation,
 );
 
 /// Parses an `ID` argument that must be a UUID.

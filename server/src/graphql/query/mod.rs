@@ -3,6 +3,7 @@ mod audit;
 mod chatwoot;
 mod identity;
 mod projects;
+mod search;
 mod system;
 mod tokens;
 
@@ -17,4 +18,5 @@ pub struct QueryRoot(
     tokens::TokensQuery,
     audit::AuditQuery,
     chatwoot::ChatwootQuery,
+    search::SearchQuery,
 );

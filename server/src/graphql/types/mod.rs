@@ -3,6 +3,7 @@ pub mod audit;
 pub mod chatwoot;
 pub mod identity;
 pub mod project;
+pub mod search;
 pub mod source;
 pub mod token;
 
