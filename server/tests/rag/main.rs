@@ -9,6 +9,7 @@ mod fake_openai;
 mod helpers;
 
 mod chunking;
+mod local_model;
 mod provider;
 mod search;
 mod worker;

@@ -8,6 +8,7 @@
 //! `rag_chunks.embedding`); padding with zeros leaves dot products, norms and so cosine
 //! distances unchanged.
 pub mod hashing;
+pub mod local;
 pub mod openai;
 pub mod tokens;
 
@@ -79,6 +80,9 @@ pub enum EmbeddingError {
     /// The provider's settings cannot work.
     #[error("invalid embedding settings: {0}")]
     Config(String),
+    /// The local model could not embed this input.
+    #[error("the local embedding model failed: {0}")]
+    Inference(String),
 }
 
 fn after_text(retry_after: Option<Duration>) -> String {
@@ -96,7 +100,7 @@ impl EmbeddingError {
             }
             // A malformed answer is the provider's (transient) fault more often than ours.
             Self::Decode(_) => ErrorClass::Retryable,
-            Self::InvalidInput { .. } => ErrorClass::FatalInput,
+            Self::InvalidInput { .. } | Self::Inference(_) => ErrorClass::FatalInput,
             Self::Rejected { .. } | Self::Config(_) => ErrorClass::FatalConfig,
         }
     }
@@ -154,6 +158,8 @@ pub enum ProviderKind {
     /// The offline feature-hashing embedder (default).
     #[default]
     Hashing,
+    /// all-MiniLM-L6-v2 run in-process ([`local::LocalProvider`]).
+    Local,
     /// An OpenAI-compatible `/v1/embeddings` endpoint.
     Openai,
 }
@@ -162,6 +168,7 @@ impl fmt::Display for ProviderKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Hashing => "hashing",
+            Self::Local => "local",
             Self::Openai => "openai",
         })
     }
@@ -171,6 +178,10 @@ impl fmt::Display for ProviderKind {
 pub fn from_config(config: &Config) -> Result<Arc<dyn EmbeddingProvider>, EmbeddingError> {
     match config.embedding_provider {
         ProviderKind::Hashing => Ok(Arc::new(HashingProvider::default())),
+        ProviderKind::Local => Ok(Arc::new(local::LocalProvider::load(
+            &config.embedding_model_dir,
+            local_threads(config),
+        )?)),
         ProviderKind::Openai => {
             let model = config.embedding_model.clone().ok_or_else(|| {
                 EmbeddingError::Config(
@@ -188,6 +199,36 @@ pub fn from_config(config: &Config) -> Result<Arc<dyn EmbeddingProvider>, Embedd
             Ok(Arc::new(OpenAiProvider::new(options)?))
         }
     }
+}
+
+/// Concurrent local-model batches: the configured number, or one per core.
+fn local_threads(config: &Config) -> usize {
+    if config.embedding_threads > 0 {
+        config.embedding_threads
+    } else {
+        std::thread::available_parallelism().map_or(1, usize::from)
+    }
+}
+
+/// The built-in providers this process can run besides the configured one (`current_model`):
+/// they serve search over vectors an earlier configuration wrote, until they are re-embedded.
+/// The local model joins only when its files are present (it is never required here).
+pub fn other_builtin_providers(
+    config: &Config,
+    current_model: &str,
+) -> Vec<Arc<dyn EmbeddingProvider>> {
+    let mut candidates: Vec<Arc<dyn EmbeddingProvider>> =
+        vec![Arc::new(HashingProvider::default())];
+    if config.embedding_provider != ProviderKind::Local
+        && let Ok(model) =
+            local::LocalProvider::load(&config.embedding_model_dir, local_threads(config))
+    {
+        candidates.push(Arc::new(model));
+    }
+    candidates
+        .into_iter()
+        .filter(|p| p.model_id() != current_model)
+        .collect()
 }
 
 #[cfg(test)]
