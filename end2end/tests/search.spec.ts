@@ -29,7 +29,8 @@ test("the demo user finds a message by meaning and opens the conversation at it"
   await first.locator(".result-head a").click();
   await expect(page.getByRole("heading", { name: /Conversation #\d+/ })).toBeVisible();
   expect(decodeURIComponent(page.url())).toMatch(/#cwmsg:/);
-  await expect(page.locator(".thread .msg:target")).toBeVisible();
+  await expect(page.locator(".thread .msg.msg-target")).toBeVisible();
+  await expect(page.locator(".thread .msg.msg-target")).toContainText(/VAT|invoice/i);
 });
 
 test("the embedding status panel reports the demo project's chunks", async ({ page }) => {

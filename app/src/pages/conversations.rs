@@ -1,6 +1,6 @@
 //! Conversations: the list (filters, newest activity first), a thread, and a contact.
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_location, use_params_map};
 
 use crate::{
     api::{
@@ -9,6 +9,26 @@ use crate::{
     },
     components::feedback::{EmptyState, Loading},
 };
+
+/// `%XX` escapes decoded (a fragment may arrive encoded); invalid escapes stay as they are.
+fn percent_decode(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(hex) = raw.get(i + 1..i + 3)
+            && let Ok(b) = u8::from_str_radix(hex, 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
 
 fn when(rfc3339: &Option<String>) -> String {
     rfc3339
@@ -135,6 +155,25 @@ pub fn ThreadPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let thread = Resource::new(id, |id| load_thread(id, None));
+    // The message a link points at (`#cwmsg:…`). CSS `:target` covers full page loads; the
+    // router's in-app navigation changes the URL without updating `:target`, so the fragment
+    // is also read here and marks the message with a class.
+    let location = use_location();
+    let target = Memo::new(move |_| {
+        let hash = location.hash.get();
+        let raw = hash.trim_start_matches('#');
+        percent_decode(raw)
+    });
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let id = target.get();
+        if id.is_empty() || thread.get().is_none() {
+            return;
+        }
+        if let Some(el) = document().get_element_by_id(&id) {
+            el.scroll_into_view();
+        }
+    });
     view! {
         <p><a href="/conversations">"← Conversations"</a></p>
         <Transition fallback=|| view! { <Loading label="Loading conversation…"/> }>
@@ -158,8 +197,9 @@ pub fn ThreadPage() -> impl IntoView {
                                         m.kind,
                                         if m.private { " msg-private" } else { "" }
                                     );
+                                    let own_id = m.id.clone();
                                     view! {
-                                        <li class=class id=m.id.clone()>
+                                        <li class=class id=m.id.clone() class:msg-target=move || target.get() == own_id>
                                             <div class="msg-head">
                                                 <strong>{m.sender.clone()}</strong>
                                                 {m.private.then(|| view! { <span class="badge">"private note"</span> })}

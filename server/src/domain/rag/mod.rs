@@ -46,6 +46,11 @@ pub fn provider() -> Arc<dyn EmbeddingProvider> {
         .clone()
 }
 
+/// Makes `provider` the process's embedding provider (first call wins; [`start`] calls it).
+pub fn install_provider(provider: Arc<dyn EmbeddingProvider>) -> bool {
+    PROVIDER.set(provider).is_ok()
+}
+
 /// Providers of other models this process can still run (the built-in ones that are not the
 /// configured provider): search uses them to keep answering from old vectors during a model
 /// switch ([`search::search_across_models`]).
@@ -87,7 +92,7 @@ pub fn start(
     run_worker: bool,
 ) -> Result<Option<EmbedWorker>, EmbeddingError> {
     let provider = embeddings::from_config(config)?;
-    if PROVIDER.set(provider.clone()).is_err() {
+    if !install_provider(provider.clone()) {
         tracing::warn!("embedding provider already set in this process; keeping the first");
     }
     let _ = PREVIOUS.set(embeddings::other_builtin_providers(
