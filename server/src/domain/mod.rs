@@ -1,6 +1,7 @@
 //! Bounded contexts: each folder holds one context's services and types. Services are the only
 //! code that touches the ORM; resolvers and server functions call them.
 pub mod audit;
+pub mod crm;
 pub mod demo;
 pub mod error;
 pub mod identity;

@@ -1,0 +1,244 @@
+//! A fresh, migrated database per test, projects with their scope, members, Chatwoot contacts
+//! and conversations written straight into the mirror tables, and small query helpers.
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement, Value as DbValue};
+use serde_json::json;
+use server::{
+    auth::Scope,
+    config::Config,
+    db,
+    domain::crm::{
+        Actor,
+        accounts::{self, Account, NewAccount},
+    },
+};
+use uuid::Uuid;
+
+fn admin_url() -> String {
+    std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5433/postgres".to_owned())
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    let base = url.rsplit_once('/').map_or(url, |(base, _)| base);
+    format!("{base}/{name}")
+}
+
+/// A database of its own.
+pub struct TestDb {
+    /// Pool on it.
+    pub db: DatabaseConnection,
+    name: String,
+}
+
+impl TestDb {
+    /// Creates and migrates a fresh database.
+    pub async fn new() -> Self {
+        let name = format!("test_crm_{}", Uuid::new_v4().simple());
+        let admin = Database::connect(admin_url())
+            .await
+            .expect("test database server reachable");
+        admin
+            .execute_unprepared(&format!("create database {name}"))
+            .await
+            .expect("create test database");
+        admin.close().await.ok();
+        let config = Config {
+            database_url: with_database(&admin_url(), &name),
+            db_max_connections: 4,
+            ..Config::default()
+        };
+        let pool = db::connect(&config)
+            .await
+            .expect("connect to test database");
+        db::migrate(&pool, &config).await.expect("migrations apply");
+        Self { db: pool, name }
+    }
+
+    /// Drops the database (a failed test leaves its database for inspection).
+    pub async fn drop(self) {
+        self.db.close().await.ok();
+        if let Ok(admin) = Database::connect(admin_url()).await {
+            let _ = admin
+                .execute_unprepared(&format!(
+                    "drop database if exists {} with (force)",
+                    self.name
+                ))
+                .await;
+            admin.close().await.ok();
+        }
+    }
+
+    /// A new project (with its own account scope).
+    pub async fn project(&self, key: &str) -> Scope {
+        let project_id = Uuid::new_v4();
+        let scope_id = Uuid::new_v4();
+        exec(
+            &self.db,
+            "insert into account_scopes (id, scope_key, name) values ($1, $2, $2)",
+            [scope_id.into(), format!("{key}-{scope_id}").into()],
+        )
+        .await;
+        exec(
+            &self.db,
+            "insert into projects (id, name, account_scope_id) values ($1, $2, $3)",
+            [project_id.into(), key.into(), scope_id.into()],
+        )
+        .await;
+        Scope::for_project(&self.db, project_id)
+            .await
+            .expect("scope")
+    }
+
+    /// A new user who is a member of `scope`'s project.
+    pub async fn member(&self, scope: &Scope, username: &str) -> Uuid {
+        let id = self.user(username).await;
+        exec(
+            &self.db,
+            "insert into project_members (project_id, user_id, account_scope_id, role) \
+             values ($1, $2, $3, 'member')",
+            [
+                scope.project_id().into(),
+                id.into(),
+                scope.account_scope_id().into(),
+            ],
+        )
+        .await;
+        id
+    }
+
+    /// A new user of no project.
+    pub async fn user(&self, username: &str) -> Uuid {
+        let id = Uuid::new_v4();
+        exec(
+            &self.db,
+            "insert into app_users (id, username, password_hash) values ($1, $2, 'x')",
+            [id.into(), format!("{username}-{}", id.simple()).into()],
+        )
+        .await;
+        id
+    }
+
+    /// A Chatwoot contact with an optional email and `additional_attributes.company_name`.
+    pub async fn contact(
+        &self,
+        scope: &Scope,
+        number: i64,
+        email: Option<&str>,
+        company: Option<&str>,
+    ) -> String {
+        let id = contact_id(scope, number);
+        let mut additional = json!({ "city": "Berlin" });
+        if let Some(company) = company {
+            additional["company_name"] = json!(company);
+        }
+        exec(
+            &self.db,
+            "insert into cw_contacts (id, project_id, account_scope_id, account_id, contact_id, \
+               name, email, data) values ($1, $2, $3, $4, $5, $6, $7, $8)",
+            [
+                id.clone().into(),
+                scope.project_id().into(),
+                scope.account_scope_id().into(),
+                chatwoot_account(scope).into(),
+                number.into(),
+                format!("Contact {number}").into(),
+                email.map(str::to_owned).into(),
+                json!({ "id": number, "email": email, "additional_attributes": additional }).into(),
+            ],
+        )
+        .await;
+        id
+    }
+
+    /// A Chatwoot conversation.
+    pub async fn conversation(&self, scope: &Scope, number: i64) -> String {
+        let id = format!(
+            "cw:{}:{}:{number}",
+            scope.project_id(),
+            chatwoot_account(scope)
+        );
+        exec(
+            &self.db,
+            "insert into cw_conversations (id, project_id, account_scope_id, account_id, \
+               conversation_id, data) values ($1, $2, $3, $4, $5, '{}')",
+            [
+                id.clone().into(),
+                scope.project_id().into(),
+                scope.account_scope_id().into(),
+                chatwoot_account(scope).into(),
+                number.into(),
+            ],
+        )
+        .await;
+        id
+    }
+
+    /// An account named `name` with `domain`, created by the system.
+    pub async fn account(&self, scope: &Scope, name: &str, domain: Option<&str>) -> Account {
+        accounts::create_account(
+            &self.db,
+            scope,
+            &Actor::system("test"),
+            NewAccount {
+                name: name.to_owned(),
+                domain: domain.map(str::to_owned),
+                ..NewAccount::default()
+            },
+        )
+        .await
+        .expect("account created")
+    }
+
+    /// One integer.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        self.db
+            .query_one_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                sql.to_owned(),
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .expect("one row")
+            .try_get_by_index::<i64>(0)
+            .expect("an integer")
+    }
+
+    /// Rows in `table`.
+    pub async fn count(&self, table: &str) -> i64 {
+        self.scalar(&format!("select count(*) from {table}")).await
+    }
+
+    /// Audit events with `action`.
+    pub async fn audits(&self, action: &str) -> i64 {
+        self.scalar(&format!(
+            "select count(*) from audit_events where action = '{action}'"
+        ))
+        .await
+    }
+}
+
+/// Chatwoot account id of a project's contacts (contact ids are unique per Chatwoot account
+/// across projects, so each project gets its own).
+pub fn chatwoot_account(scope: &Scope) -> i64 {
+    i64::from_str_radix(&scope.project_id().simple().to_string()[..7], 16).expect("hex")
+}
+
+/// `cwc:` id of contact `number` in `scope`.
+pub fn contact_id(scope: &Scope, number: i64) -> String {
+    format!(
+        "cwc:{}:{}:{number}",
+        scope.project_id(),
+        chatwoot_account(scope)
+    )
+}
+
+/// Runs a statement with values.
+pub async fn exec<const N: usize>(db: &DatabaseConnection, sql: &str, values: [DbValue; N]) {
+    db.execute_raw(Statement::from_sql_and_values(
+        db.get_database_backend(),
+        sql,
+        values,
+    ))
+    .await
+    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
