@@ -340,7 +340,7 @@ async fn a_large_backlog_drops_the_hnsw_index_until_it_drains_then_builds_it_aga
 
     // Act / Assert: enter bulk mode; a second check changes nothing while the backlog stays.
     let entered = manage_hnsw_with(&test.db, 20, 10).await.expect("check");
-    assert_eq!(entered, HnswChange::Deferred { pending: 20 });
+    assert_eq!(entered, HnswChange::Deferred { pending: 30 });
     assert_eq!(hnsw_state(&test).await, vec!["absent|true"]);
     assert_eq!(
         manage_hnsw_with(&test.db, 20, 10).await.expect("check"),
@@ -363,6 +363,35 @@ async fn a_large_backlog_drops_the_hnsw_index_until_it_drains_then_builds_it_aga
         manage_hnsw_with(&test.db, 20, 10).await.expect("check"),
         HnswChange::Unchanged
     );
+    test.drop().await;
+}
+
+#[tokio::test]
+async fn a_backlog_smaller_than_the_indexed_table_keeps_the_hnsw_index() {
+    // Arrange: 30 vectors indexed, then a 25-chunk backlog (above the entry threshold).
+    let test = TestDb::new().await;
+    let scope = test.project("a").await;
+    let provider = HashingProvider::default();
+    let first: Vec<_> = (1..=30)
+        .map(|i| message(&scope, i, &format!("Indexed message {i} about invoices")))
+        .collect();
+    ingest(&test.db, &scope, &first).await;
+    while !process_one_batch(&test.db, &provider, "w", 50)
+        .await
+        .expect("batch")
+        .is_idle()
+    {}
+    let backlog: Vec<_> = (31..=55)
+        .map(|i| message(&scope, i, &format!("New message {i} about refunds")))
+        .collect();
+    ingest(&test.db, &scope, &backlog).await;
+
+    // Act
+    let change = manage_hnsw_with(&test.db, 20, 10).await.expect("check");
+
+    // Assert: a rebuild would cost more than the inserts it saves.
+    assert_eq!(change, HnswChange::Unchanged);
+    assert_eq!(hnsw_state(&test).await, vec!["true|false"]);
     test.drop().await;
 }
 
