@@ -254,6 +254,65 @@ async fn build_hnsw(db: &DatabaseConnection) -> Result<(), DbErr> {
     reset.map(|_| ())
 }
 
+/// Drops the HNSW index into bulk mode (marker first: if we die after the drop, the marker
+/// still says to build it again).
+async fn defer_hnsw(db: &DatabaseConnection) -> Result<(), DbErr> {
+    db.execute_raw(Statement::from_sql_and_values(
+        db.get_database_backend(),
+        "insert into rag_index_builds (index_name, rows_at_build, lists) values ($1, 0, 1) \
+         on conflict (index_name) do nothing",
+        [HNSW_INDEX.into()],
+    ))
+    .await?;
+    db.execute_unprepared(&format!("drop index concurrently if exists {HNSW_INDEX}"))
+        .await?;
+    Ok(())
+}
+
+/// Before a model switch re-queues every vector of other models: if those are at least
+/// [`BULK_ENTER_PENDING`] and no fewer than the current model's, enter bulk mode first.
+/// Re-queueing rewrites each row, and with the HNSW index live every rewrite is a graph
+/// insert: 103k rows took 315 s that way.
+pub async fn prepare_model_switch(
+    db: &DatabaseConnection,
+    current_model: &str,
+) -> Result<HnswChange, DbErr> {
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(HnswChange::Unchanged);
+    }
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "select \
+               (select count(*) from (select 1 from rag_chunks where embedding is not null \
+                  and embedding_status = 'ready' and embedding_model is distinct from $1 \
+                  limit $2) s) as stale, \
+               (select count(*) from (select 1 from rag_chunks where embedding is not null \
+                  and embedding_model = $1 limit $2) c) as current, \
+               exists (select 1 from pg_class c join pg_index i on i.indexrelid = c.oid \
+                 where c.relname = $3 and i.indisvalid) as indexed",
+            [current_model.into(), i64::MAX.into(), HNSW_INDEX.into()],
+        ))
+        .await?;
+    let Some(row) = row else {
+        return Ok(HnswChange::Unchanged);
+    };
+    let (stale, current, indexed): (i64, i64, bool) = (
+        row.try_get("", "stale")?,
+        row.try_get("", "current")?,
+        row.try_get("", "indexed")?,
+    );
+    if !indexed || stale < BULK_ENTER_PENDING || stale < current {
+        return Ok(HnswChange::Unchanged);
+    }
+    defer_hnsw(db).await?;
+    tracing::info!(
+        stale,
+        "HNSW index dropped before re-embedding for a model switch"
+    );
+    Ok(HnswChange::Deferred { pending: stale })
+}
+
 /// Bulk mode for the HNSW index (see the module docs): drops it under a large backlog, builds
 /// it again once the backlog drained. Safe to call from several processes at once.
 pub async fn manage_hnsw(db: &DatabaseConnection) -> Result<HnswChange, DbErr> {
@@ -299,16 +358,7 @@ pub async fn manage_hnsw_with(
         if vectors_up_to(db, pending.saturating_add(1)).await? > pending {
             return Ok(HnswChange::Unchanged);
         }
-        // Mark first: if we die after the drop, the marker still says to build it again.
-        db.execute_raw(Statement::from_sql_and_values(
-            backend,
-            "insert into rag_index_builds (index_name, rows_at_build, lists) values ($1, 0, 1) \
-             on conflict (index_name) do nothing",
-            [HNSW_INDEX.into()],
-        ))
-        .await?;
-        db.execute_unprepared(&format!("drop index concurrently if exists {HNSW_INDEX}"))
-            .await?;
+        defer_hnsw(db).await?;
         tracing::info!(pending, "HNSW index dropped for a bulk backlog");
         return Ok(HnswChange::Deferred { pending });
     }

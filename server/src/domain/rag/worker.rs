@@ -598,6 +598,9 @@ async fn run_loop(
     mut stop: watch::Receiver<bool>,
 ) {
     if leader {
+        if let Err(e) = super::maintenance::prepare_model_switch(&db, provider.model_id()).await {
+            tracing::warn!(error = %e, "HNSW bulk-mode check before a model switch failed");
+        }
         loop {
             match requeue_stale_model(&db, provider.model_id(), 5_000).await {
                 Ok(0) => break,

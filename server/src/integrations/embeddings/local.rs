@@ -5,8 +5,10 @@
 //! encoder, mean pooling over the mask, L2 normalisation. The vectors have 384 values (padded
 //! with zeros to the column by the worker, which changes neither cosine nor inner product).
 //!
-//! Inference is CPU-bound: it runs on blocking threads, at most one batch per core at a time
-//! (a semaphore), so the async runtime keeps serving requests while a backlog is embedded.
+//! Inference is CPU-bound: it runs on blocking threads, so the async runtime keeps serving
+//! requests while a backlog is embedded. Batches (the embed worker) hold one of `threads - 1`
+//! permits (at least one); a single text (a search query) has a permit of its own, so a query
+//! never queues behind a backlog's batches, it only shares the cores with them.
 //! The files come from `scripts/fetch-model.sh` (run by the set-up); nothing is downloaded at
 //! run time, and a missing file is a configuration error naming it.
 use std::{
@@ -46,7 +48,10 @@ struct Model {
 /// all-MiniLM-L6-v2 in-process.
 pub struct LocalProvider {
     model: Arc<Model>,
-    permits: Arc<Semaphore>,
+    /// Batches of several texts (the embed worker).
+    bulk: Arc<Semaphore>,
+    /// Single texts (search queries).
+    interactive: Arc<Semaphore>,
     model_id: String,
 }
 
@@ -143,7 +148,8 @@ impl LocalProvider {
                 counter,
                 device,
             }),
-            permits: Arc::new(Semaphore::new(threads.max(1))),
+            bulk: Arc::new(Semaphore::new(threads.saturating_sub(1).max(1))),
+            interactive: Arc::new(Semaphore::new(1)),
             model_id: format!("local/{MODEL_NAME}@{DIMENSIONS}"),
         })
     }
@@ -205,8 +211,13 @@ impl EmbeddingProvider for LocalProvider {
     async fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, EmbeddingError> {
         let mut out = Vec::with_capacity(texts.len());
         for batch in texts.chunks(BATCH) {
+            let permits = if texts.len() == 1 {
+                &self.interactive
+            } else {
+                &self.bulk
+            };
             let permit =
-                self.permits.clone().acquire_owned().await.map_err(|_| {
+                permits.clone().acquire_owned().await.map_err(|_| {
                     EmbeddingError::Inference("the model is shutting down".to_owned())
                 })?;
             let model = self.model.clone();
