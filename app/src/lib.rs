@@ -17,6 +17,7 @@ use crate::{
     components::layout::Shell,
     pages::{
         conversations::{ContactPage, ConversationsPage, ThreadPage},
+        crm::{AccountPage, AccountsPage, PipelinePage},
         login::LoginPage,
         not_found::NotFound,
         projects::ProjectsPage,
@@ -70,6 +71,9 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("conversations"), ParamSegment("id")) view=ThreadPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("contacts"), ParamSegment("id")) view=ContactPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("search") view=SearchPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("accounts") view=AccountsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("accounts"), ParamSegment("id")) view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("pipeline") view=PipelinePage ssr=SsrMode::Async/>
                 </Routes>
             </Shell>
         </Router>

@@ -1,6 +1,7 @@
 //! Server functions and the UI types they return. Each runs a typed GraphQL operation through
 //! the in-process executor, so the UI has exactly the permissions an API client has.
 pub mod chatwoot;
+pub mod crm;
 #[cfg(feature = "ssr")]
 pub mod executor;
 pub mod projects;

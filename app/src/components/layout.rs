@@ -9,15 +9,7 @@ use crate::{
 
 /// Areas of the product that are not built yet, shown in the navigation as upcoming so the
 /// map of the product is visible from day one; they become links as they land.
-const UPCOMING_AREAS: &[&str] = &[
-    "Search",
-    "Accounts",
-    "Pipeline",
-    "Signals",
-    "Offers",
-    "Campaigns",
-    "Outbound",
-];
+const UPCOMING_AREAS: &[&str] = &["Search", "Signals", "Offers", "Campaigns", "Outbound"];
 
 /// The frame every page renders inside.
 #[component]
@@ -34,6 +26,8 @@ pub fn Shell(children: Children) -> impl IntoView {
                         <li><A href="/">"Projects"</A></li>
                         <li><A href="/conversations">"Conversations"</A></li>
                         <li><A href="/search">"Search"</A></li>
+                        <li><A href="/accounts">"Accounts"</A></li>
+                        <li><A href="/pipeline">"Pipeline"</A></li>
                         <li><A href="/settings">"Settings"</A></li>
                         {UPCOMING_AREAS
                             .iter()

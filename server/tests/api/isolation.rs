@@ -35,6 +35,65 @@ struct Secrets {
     source_id: String,
     contact_id: String,
     conversation_id: String,
+    crm_account_id: String,
+    crm_link_id: String,
+    opportunity_id: String,
+    stage_ids: Vec<String>,
+}
+
+/// A's CRM rows, made through the API as alice: an account with a confirmed contact and an
+/// opportunity in the first stage.
+struct Crm {
+    account_id: String,
+    link_id: String,
+    opportunity_id: String,
+    stage_ids: Vec<String>,
+}
+
+async fn arrange_crm(app: &TestApp, alice: As<'_>, contact_id: &str) -> Crm {
+    let account = app
+        .gql(
+            alice,
+            "mutation { createCrmAccount(input: { name: \"alphatag Corp\", domain: \"alphatag.example.com\" }) { id } }",
+            json!({}),
+        )
+        .await;
+    let account_id = account["data"]["createCrmAccount"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let link = app
+        .gql(
+            alice,
+            "mutation($i: LinkAccountContactInput!) { linkAccountContact(input: $i) { id } }",
+            json!({ "i": { "accountId": account_id, "contactId": contact_id, "role": "alphatag buyer" } }),
+        )
+        .await;
+    let opportunity = app
+        .gql(
+            alice,
+            "mutation($i: CreateOpportunityInput!) { createOpportunity(input: $i) { id } }",
+            json!({ "i": { "accountId": account_id, "name": "alphatag deal", "amount": "4242.42", "currency": "EUR" } }),
+        )
+        .await;
+    let stages = app.gql(alice, "{ pipelineStages { id } }", json!({})).await;
+    Crm {
+        link_id: link["data"]["linkAccountContact"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        opportunity_id: opportunity["data"]["createOpportunity"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        stage_ids: stages["data"]["pipelineStages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_owned())
+            .collect(),
+        account_id,
+    }
 }
 
 async fn arrange_project_a(app: &TestApp) -> Secrets {
@@ -56,6 +115,8 @@ async fn arrange_project_a(app: &TestApp) -> Secrets {
         )
         .await;
     let created = &token["data"]["createApiToken"];
+    let mirror = app.seed_mirror(&project_id, 9001, "alphatag").await;
+    let crm = arrange_crm(app, As::Session(&alice), &mirror.contact).await;
     let audit = app
         .gql(
             As::Session(&alice),
@@ -63,7 +124,6 @@ async fn arrange_project_a(app: &TestApp) -> Secrets {
             json!({}),
         )
         .await;
-    let mirror = app.seed_mirror(&project_id, 9001, "alphatag").await;
     let mut markers = vec![
         "alphatag".to_owned(),
         mirror.contact.clone(),
@@ -86,7 +146,12 @@ async fn arrange_project_a(app: &TestApp) -> Secrets {
         created["apiToken"]["id"].as_str().unwrap().to_owned(),
         created["apiToken"]["prefix"].as_str().unwrap().to_owned(),
         "alpha-ci".to_owned(),
+        "4242.42".to_owned(),
+        crm.account_id.clone(),
+        crm.link_id.clone(),
+        crm.opportunity_id.clone(),
     ];
+    markers.extend(crm.stage_ids.iter().cloned());
     for edge in audit["data"]["auditEvents"]["edges"].as_array().unwrap() {
         markers.push(edge["node"]["id"].as_str().unwrap().to_owned());
     }
@@ -95,6 +160,10 @@ async fn arrange_project_a(app: &TestApp) -> Secrets {
         contact_id: mirror.contact,
         conversation_id: mirror.open_conversation,
         token_id: created["apiToken"]["id"].as_str().unwrap().to_owned(),
+        crm_account_id: crm.account_id,
+        crm_link_id: crm.link_id,
+        opportunity_id: crm.opportunity_id,
+        stage_ids: crm.stage_ids,
         markers,
         project_id,
     }
@@ -253,7 +322,144 @@ fn cases(a: &Secrets) -> BTreeMap<&'static str, Vec<(String, Value)>> {
         "mutation($id: ID!) { revokeApiToken(id: $id) { id name revokedAt } }",
         json!({ "id": a.token_id }),
     );
+    crm_cases(a, &mut add);
     cases
+}
+
+/// Cases of the CRM root fields: reads that would list A's rows, writes aimed at them.
+fn crm_cases(a: &Secrets, add: &mut impl FnMut(&'static str, &str, Value)) {
+    let other = uuid::Uuid::new_v4().to_string();
+    add(
+        "crmAccounts",
+        "{ crmAccounts(first: 100) { totalCount edges { node { id name domain contacts { id contactId role } opportunities { totalCount edges { node { id name amount } } } } } } }",
+        json!({}),
+    );
+    add(
+        "crmAccounts",
+        "query($f: CrmAccountFilter) { crmAccounts(filter: $f, orderBy: UPDATED_AT) { totalCount edges { node { id } } } }",
+        json!({ "f": { "text": "alphatag" } }),
+    );
+    add(
+        "crmAccount",
+        "query($id: ID!) { crmAccount(id: $id) { id name contacts { id contact { id name } } } }",
+        json!({ "id": a.crm_account_id }),
+    );
+    add(
+        "pipelineStages",
+        "{ pipelineStages { id key name position } }",
+        json!({}),
+    );
+    add(
+        "opportunities",
+        "{ opportunities(first: 100) { totalCount edges { node { id name amount account { id name } stageHistory { id } } } } }",
+        json!({}),
+    );
+    add(
+        "opportunities",
+        "query($f: OpportunityFilter) { opportunities(filter: $f) { totalCount edges { node { id } } } }",
+        json!({ "f": { "accountId": a.crm_account_id, "stageId": a.stage_ids[0] } }),
+    );
+    add(
+        "opportunity",
+        "query($id: ID!) { opportunity(id: $id) { id name amount stageHistory { id toStageKey } } }",
+        json!({ "id": a.opportunity_id }),
+    );
+    add(
+        "pipelineBoard",
+        "{ pipelineBoard { openTotals { currency amount weighted } columns { stage { id name } count totals { amount } opportunities { id name } } } }",
+        json!({}),
+    );
+    add(
+        "pipelineBoard",
+        "query($f: PipelineBoardFilter) { pipelineBoard(filter: $f) { columns { count opportunities { id } } } }",
+        json!({ "f": { "accountId": a.crm_account_id } }),
+    );
+    add(
+        "createCrmAccount",
+        "mutation { createCrmAccount(input: { name: \"Bravo Buyer\", domain: \"example.com\" }) { id name } }",
+        json!({}),
+    );
+    add(
+        "updateCrmAccount",
+        "mutation($id: ID!) { updateCrmAccount(id: $id, input: { name: \"hijacked\", domain: null }) { id name } }",
+        json!({ "id": a.crm_account_id }),
+    );
+    add(
+        "archiveCrmAccount",
+        "mutation($id: ID!) { archiveCrmAccount(id: $id) { id status } }",
+        json!({ "id": a.crm_account_id }),
+    );
+    add(
+        "unarchiveCrmAccount",
+        "mutation($id: ID!) { unarchiveCrmAccount(id: $id) { id status } }",
+        json!({ "id": a.crm_account_id }),
+    );
+    add(
+        "mergeCrmAccounts",
+        "mutation($s: ID!, $t: ID!) { mergeCrmAccounts(sourceId: $s, targetId: $t) { movedOpportunities target { id name } } }",
+        json!({ "s": a.crm_account_id, "t": other }),
+    );
+    add(
+        "mergeCrmAccounts",
+        "mutation($s: ID!, $t: ID!) { mergeCrmAccounts(sourceId: $s, targetId: $t) { movedOpportunities target { id name } } }",
+        json!({ "s": other, "t": a.crm_account_id }),
+    );
+    add(
+        "suggestAccountContacts",
+        "mutation($a: ID!) { suggestAccountContacts(accountId: $a) { id contactId } }",
+        json!({ "a": a.crm_account_id }),
+    );
+    add(
+        "linkAccountContact",
+        "mutation($i: LinkAccountContactInput!) { linkAccountContact(input: $i) { id contactId } }",
+        json!({ "i": { "accountId": a.crm_account_id, "contactId": a.contact_id } }),
+    );
+    add(
+        "confirmAccountContact",
+        "mutation($id: ID!) { confirmAccountContact(id: $id) { id contactId } }",
+        json!({ "id": a.crm_link_id }),
+    );
+    add(
+        "rejectAccountContact",
+        "mutation($id: ID!) { rejectAccountContact(id: $id) { id contactId } }",
+        json!({ "id": a.crm_link_id }),
+    );
+    add(
+        "createPipelineStage",
+        "mutation { createPipelineStage(input: { name: \"Bravo trial\", defaultProbability: 30 }) { id key } }",
+        json!({}),
+    );
+    add(
+        "updatePipelineStage",
+        "mutation($id: ID!) { updatePipelineStage(id: $id, input: { name: \"hijacked\" }) { id name } }",
+        json!({ "id": a.stage_ids[1] }),
+    );
+    add(
+        "reorderPipelineStages",
+        "mutation($ids: [ID!]!) { reorderPipelineStages(stageIds: $ids) { id } }",
+        json!({ "ids": a.stage_ids.iter().rev().collect::<Vec<_>>() }),
+    );
+    add(
+        "deletePipelineStage",
+        "mutation($id: ID!) { deletePipelineStage(id: $id) }",
+        json!({ "id": a.stage_ids[3] }),
+    );
+    add(
+        "createOpportunity",
+        "mutation($i: CreateOpportunityInput!) { createOpportunity(input: $i) { id name } }",
+        json!({ "i": { "accountId": a.crm_account_id, "name": "stolen", "amount": "1",
+                        "currency": "EUR", "sourceConversationId": a.conversation_id } }),
+    );
+    add(
+        "updateOpportunity",
+        "mutation($id: ID!) { updateOpportunity(id: $id, input: { name: \"hijacked\", amount: \"1\" }) { id name } }",
+        json!({ "id": a.opportunity_id }),
+    );
+    add(
+        "moveOpportunityStage",
+        "mutation($i: MoveOpportunityStageInput!) { moveOpportunityStage(input: $i) { id stageId } }",
+        json!({ "i": { "opportunityId": a.opportunity_id, "toStageId": a.stage_ids[4], "note": "moved by B" } }),
+    );
 }
 
 #[tokio::test]
@@ -362,4 +568,115 @@ async fn a_user_of_another_project_gets_nothing_of_project_a_from_any_root_field
         1,
         "A keeps its Chatwoot account"
     );
+    assert_crm_unchanged(&app, &a).await;
+    // The CRM cases really ran: reads answer with B's own (empty) data, writes aimed at A are
+    // told A's rows do not exist.
+    let code_of = |field: &str| -> Vec<&Value> {
+        responses
+            .iter()
+            .filter(|(f, _)| f == field)
+            .map(|(_, r)| &r["errors"][0]["extensions"]["code"])
+            .collect()
+    };
+    for field in [
+        "crmAccounts",
+        "pipelineStages",
+        "opportunities",
+        "pipelineBoard",
+        "createCrmAccount",
+        "createPipelineStage",
+    ] {
+        assert!(code_of(field).iter().all(|c| c.is_null()), "{field} failed");
+    }
+    for field in [
+        "crmAccount",
+        "opportunity",
+        "updateCrmAccount",
+        "archiveCrmAccount",
+        "unarchiveCrmAccount",
+        "mergeCrmAccounts",
+        "suggestAccountContacts",
+        "linkAccountContact",
+        "confirmAccountContact",
+        "rejectAccountContact",
+        "updatePipelineStage",
+        "deletePipelineStage",
+        "createOpportunity",
+        "updateOpportunity",
+        "moveOpportunityStage",
+    ] {
+        assert!(
+            code_of(field).iter().all(|c| *c == "NOT_FOUND"),
+            "{field}: {:?}",
+            code_of(field)
+        );
+    }
+    assert!(
+        code_of("reorderPipelineStages")
+            .iter()
+            .all(|c| *c == "VALIDATION")
+    );
+}
+
+/// A's account, contact link, opportunity and stages are as alice left them.
+async fn assert_crm_unchanged(app: &TestApp, a: &Secrets) {
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from crm_accounts where id = '{}' and name = 'alphatag Corp' \
+             and domain = 'alphatag.example.com' and status = 'active' and merged_into_id is null",
+            a.crm_account_id
+        ))
+        .await,
+        1,
+        "A's account unchanged"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from crm_account_contacts where id = '{}' and link_status = 'confirmed' \
+             and account_id = '{}'",
+            a.crm_link_id, a.crm_account_id
+        ))
+        .await,
+        1,
+        "A's contact link unchanged"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from crm_opportunities where id = '{}' and name = 'alphatag deal' \
+             and amount = 4242.42 and account_id = '{}' and stage_id = '{}'",
+            a.opportunity_id, a.crm_account_id, a.stage_ids[0]
+        ))
+        .await,
+        1,
+        "A's opportunity unchanged"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from crm_opportunity_stage_events where opportunity_id = '{}'",
+            a.opportunity_id
+        ))
+        .await,
+        1,
+        "no stage change on A's opportunity"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from crm_opportunities where project_id = '{}'",
+            a.project_id
+        ))
+        .await,
+        1,
+        "nothing added to A's pipeline"
+    );
+    for (position, id) in a.stage_ids.iter().enumerate() {
+        assert_eq!(
+            app.count(&format!(
+                "select count(*) from crm_pipeline_stages where id = '{id}' and position = {position} \
+                 and name <> 'hijacked'"
+            ))
+            .await,
+            1,
+            "A's stage {position} unchanged"
+        );
+    }
 }

@@ -2,6 +2,7 @@
 mod helpers;
 
 mod chatwoot;
+mod crm;
 mod graphql;
 mod health;
 mod identity;

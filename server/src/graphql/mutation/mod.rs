@@ -1,6 +1,7 @@
 //! The root mutation: one object per area, merged. Cookie sessions must send their CSRF token
 //! (checked in `graphql::execute` before any of these runs).
 mod auth;
+mod crm;
 mod embeddings;
 mod projects;
 mod sync;
@@ -19,6 +20,7 @@ pub struct MutationRoot(
     tokens::TokensMutation,
     sync::SyncMutation,
     embeddings::EmbeddingsMutation,
+    crm::CrmMutation,
 );
 
 /// Parses an `ID` argument that must be a UUID.

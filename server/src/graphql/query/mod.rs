@@ -1,6 +1,7 @@
 //! The root query: one object per area, merged.
 mod audit;
 mod chatwoot;
+mod crm;
 mod identity;
 mod projects;
 mod search;
@@ -19,4 +20,5 @@ pub struct QueryRoot(
     audit::AuditQuery,
     chatwoot::ChatwootQuery,
     search::SearchQuery,
+    crm::CrmQuery,
 );

@@ -1,6 +1,7 @@
 //! API types: separate from table models, so the schema is not the database.
 pub mod audit;
 pub mod chatwoot;
+pub mod crm;
 pub mod identity;
 pub mod project;
 pub mod search;
