@@ -9,7 +9,7 @@ use crate::{
 
 /// Areas of the product that are not built yet, shown in the navigation as upcoming so the
 /// map of the product is visible from day one; they become links as they land.
-const UPCOMING_AREAS: &[&str] = &["Search", "Signals", "Offers", "Campaigns", "Outbound"];
+const UPCOMING_AREAS: &[&str] = &["Signals", "Offers", "Campaigns", "Outbound"];
 
 /// The frame every page renders inside.
 #[component]
