@@ -1,6 +1,7 @@
 //! A fresh, migrated database per test, projects with their scope, members, Chatwoot contacts
 //! and conversations written straight into the mirror tables, and small query helpers.
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement, Value as DbValue};
+use devtools::test_db::FreshDatabase;
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, Value as DbValue};
 use serde_json::json;
 use server::{
     auth::Scope,
@@ -13,37 +14,19 @@ use server::{
 };
 use uuid::Uuid;
 
-fn admin_url() -> String {
-    std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5433/postgres".to_owned())
-}
-
-fn with_database(url: &str, name: &str) -> String {
-    let base = url.rsplit_once('/').map_or(url, |(base, _)| base);
-    format!("{base}/{name}")
-}
-
 /// A database of its own.
 pub struct TestDb {
     /// Pool on it.
     pub db: DatabaseConnection,
-    name: String,
+    fresh: FreshDatabase,
 }
 
 impl TestDb {
     /// Creates and migrates a fresh database.
     pub async fn new() -> Self {
-        let name = format!("test_crm_{}", Uuid::new_v4().simple());
-        let admin = Database::connect(admin_url())
-            .await
-            .expect("test database server reachable");
-        admin
-            .execute_unprepared(&format!("create database {name}"))
-            .await
-            .expect("create test database");
-        admin.close().await.ok();
+        let fresh = FreshDatabase::create("test_crm").await;
         let config = Config {
-            database_url: with_database(&admin_url(), &name),
+            database_url: fresh.url.clone(),
             db_max_connections: 4,
             ..Config::default()
         };
@@ -51,21 +34,13 @@ impl TestDb {
             .await
             .expect("connect to test database");
         db::migrate(&pool, &config).await.expect("migrations apply");
-        Self { db: pool, name }
+        Self { db: pool, fresh }
     }
 
     /// Drops the database (a failed test leaves its database for inspection).
     pub async fn drop(self) {
         self.db.close().await.ok();
-        if let Ok(admin) = Database::connect(admin_url()).await {
-            let _ = admin
-                .execute_unprepared(&format!(
-                    "drop database if exists {} with (force)",
-                    self.name
-                ))
-                .await;
-            admin.close().await.ok();
-        }
+        self.fresh.drop().await;
     }
 
     /// A new project (with its own account scope).
