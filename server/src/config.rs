@@ -155,6 +155,22 @@ pub struct Config {
     /// `REVINTEL_RAG_INDEX_PRIVATE_NOTES`: private notes are chunked and searchable.
     #[serde(default = "default_true")]
     pub rag_index_private_notes: bool,
+    /// `REVINTEL_SIGNAL_SIMILARITY_THRESHOLD`: smallest cosine similarity between a message and
+    /// a signal example phrase that counts as a signal (0..1).
+    #[serde(default = "default_signal_similarity_threshold")]
+    pub signal_similarity_threshold: f64,
+    /// `REVINTEL_CRM_REFRESH_MINUTES`: how often health scores, the risk radar and
+    /// next-best-actions of every project are recomputed on schedule.
+    #[serde(default = "default_crm_refresh_minutes")]
+    pub crm_refresh_minutes: u64,
+}
+
+fn default_signal_similarity_threshold() -> f64 {
+    0.6
+}
+
+fn default_crm_refresh_minutes() -> u64 {
+    60
 }
 
 fn default_embedding_base_url() -> String {
@@ -223,6 +239,8 @@ impl Default for Config {
             rag_chunk_tokens: default_rag_chunk_tokens(),
             rag_chunk_overlap: default_rag_chunk_overlap(),
             rag_index_private_notes: true,
+            signal_similarity_threshold: default_signal_similarity_threshold(),
+            crm_refresh_minutes: default_crm_refresh_minutes(),
         }
     }
 }

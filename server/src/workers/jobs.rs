@@ -4,6 +4,10 @@ use uuid::Uuid;
 
 use super::runner::{JobContext, JobError, JobRegistry};
 use crate::domain::{
+    crm::{
+        health, nba, radar,
+        signals::{self, DETECT_JOB, DetectOptions, MAX_VECTOR_WAITS, VECTOR_WAIT_SECONDS},
+    },
     ingest::sync::{SYNC_JOB, SyncError, SyncMode, SyncOptions, run_sync},
     rag::{
         Chunker,
@@ -75,7 +79,111 @@ pub fn register_rag_index(registry: &mut JobRegistry) {
             Chunker::current(),
         )
         .await
-        .map(|_| ())
-        .map_err(|e| JobError::retryable(format!("indexing failed: {e}")))
+        .map_err(|e| JobError::retryable(format!("indexing failed: {e}")))?;
+        // Signals next: a crash between the two re-runs this job, whose indexing is then a
+        // no-op and whose enqueue happens then.
+        for ids in payload.message_ids.chunks(signals::MAX_DETECT_MESSAGES) {
+            signals::enqueue_detection(&ctx.db, &ctx.scope, ids, 0, 0)
+                .await
+                .map_err(|e| JobError::retryable(format!("queueing signal detection failed: {e}")))?;
+        }
+        Ok(())
+    });
+}
+
+#[derive(Deserialize)]
+struct DetectPayload {
+    message_ids: Vec<String>,
+    #[serde(default)]
+    waits: u32,
+}
+
+/// Registers `crm_detect_signals` (payload `{ "message_ids": [text], "waits": n }`): detects
+/// signals, re-enqueues itself for messages whose chunks have no vector yet, then refreshes the
+/// affected accounts' health, the radar and next-best-actions.
+pub fn register_signal_detection(registry: &mut JobRegistry, options: DetectOptions) {
+    registry.register(DETECT_JOB, move |ctx: JobContext| async move {
+        let payload: DetectPayload = serde_json::from_value(ctx.payload.clone())
+            .map_err(|e| JobError::fatal(format!("invalid {DETECT_JOB} payload: {e}")))?;
+        if payload.message_ids.len() > signals::MAX_DETECT_MESSAGES {
+            return Err(JobError::fatal(format!(
+                "{DETECT_JOB} payload has {} ids; at most {}",
+                payload.message_ids.len(),
+                signals::MAX_DETECT_MESSAGES
+            )));
+        }
+        let provider = crate::domain::rag::provider();
+        let report = signals::detect(
+            &ctx.db,
+            &ctx.scope,
+            provider.as_ref(),
+            &payload.message_ids,
+            &options,
+        )
+        .await
+        .map_err(|e| JobError::retryable(format!("signal detection failed: {e}")))?;
+        if !report.waiting_for_vectors.is_empty() && payload.waits < MAX_VECTOR_WAITS {
+            signals::enqueue_detection(
+                &ctx.db,
+                &ctx.scope,
+                &report.waiting_for_vectors,
+                payload.waits + 1,
+                VECTOR_WAIT_SECONDS,
+            )
+            .await
+            .map_err(|e| JobError::retryable(format!("re-queueing detection failed: {e}")))?;
+        }
+        if report.signals_created + report.signals_updated > 0 {
+            refresh(&ctx, Some(report.accounts.into_iter().collect())).await?;
+        }
+        Ok(())
+    });
+}
+
+/// The job kind that recomputes health, the radar and next-best-actions of a project.
+pub const REFRESH_JOB: &str = "crm_refresh";
+
+#[derive(Deserialize)]
+struct RefreshPayload {
+    #[serde(default)]
+    account_ids: Option<Vec<uuid::Uuid>>,
+}
+
+async fn refresh(ctx: &JobContext, accounts: Option<Vec<uuid::Uuid>>) -> Result<(), JobError> {
+    let now = chrono::Utc::now();
+    let failed = |what: &str, e: crate::domain::DomainError| {
+        JobError::retryable(format!("{what} failed: {e}"))
+    };
+    match accounts {
+        Some(accounts) => {
+            for account in accounts {
+                match health::compute_account(&ctx.db, &ctx.scope, account, now).await {
+                    Ok(_) | Err(crate::domain::DomainError::NotFound(_)) => {}
+                    Err(e) => return Err(failed("health scoring", e)),
+                }
+            }
+        }
+        None => {
+            health::recompute_project(&ctx.db, &ctx.scope, now)
+                .await
+                .map_err(|e| failed("health scoring", e))?;
+        }
+    }
+    radar::sync_signal_items(&ctx.db, &ctx.scope)
+        .await
+        .map_err(|e| failed("risk radar", e))?;
+    nba::generate(&ctx.db, &ctx.scope, now)
+        .await
+        .map_err(|e| failed("next-best-action generation", e))?;
+    Ok(())
+}
+
+/// Registers `crm_refresh` (payload `{ "account_ids": [uuid] | null }`): health scores (of the
+/// given accounts, or every active one), the radar's signal items and next-best-actions.
+pub fn register_crm_refresh(registry: &mut JobRegistry) {
+    registry.register(REFRESH_JOB, |ctx: JobContext| async move {
+        let payload: RefreshPayload = serde_json::from_value(ctx.payload.clone())
+            .map_err(|e| JobError::fatal(format!("invalid {REFRESH_JOB} payload: {e}")))?;
+        refresh(&ctx, payload.account_ids).await
     });
 }

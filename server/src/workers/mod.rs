@@ -41,6 +41,13 @@ pub fn registry(config: &Config) -> JobRegistry {
     let mut registry = JobRegistry::new();
     jobs::register_chatwoot_sync(&mut registry, sync_options(config));
     jobs::register_rag_index(&mut registry);
+    jobs::register_signal_detection(
+        &mut registry,
+        crate::domain::crm::signals::DetectOptions {
+            similarity_threshold: config.signal_similarity_threshold.clamp(0.0, 1.0),
+        },
+    );
+    jobs::register_crm_refresh(&mut registry);
     registry
 }
 
@@ -76,6 +83,7 @@ impl Background {
         let scheduler = scheduler::spawn(
             db,
             Duration::from_secs(config.scheduler_tick_seconds.max(1)),
+            Duration::from_secs(config.crm_refresh_minutes.max(1) * 60),
             stop_rx,
         );
         tracing::info!(

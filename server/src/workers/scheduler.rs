@@ -1,5 +1,6 @@
 //! The scheduler: every tick, enqueues a Chatwoot sync for each enabled source whose last sync
-//! job is older than its `sync_interval_seconds`. Safe to run in every process: the live-job
+//! job is older than its `sync_interval_seconds`, and a CRM refresh (health, radar,
+//! next-best-actions) for each live project whose last one is older than the refresh interval. Safe to run in every process: the live-job
 //! dedupe index and the recency check make concurrent ticks enqueue one job, not several.
 use std::time::Duration;
 
@@ -36,10 +37,49 @@ pub async fn enqueue_due_syncs<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr>
     Ok(result.rows_affected())
 }
 
-/// Runs [`enqueue_due_syncs`] every `tick` until `stop` turns true.
+/// Dedupe key of the scheduled CRM refresh (one live per project).
+pub const CRM_REFRESH_DEDUPE_KEY: &str = "scheduled";
+
+/// Enqueues a full CRM refresh for every live project with CRM accounts whose last scheduled
+/// refresh is older than `every`; returns how many were enqueued.
+pub async fn enqueue_due_crm_refreshes<C: ConnectionTrait>(
+    db: &C,
+    every: Duration,
+) -> Result<u64, DbErr> {
+    let result = db
+        .execute_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "insert into scheduled_jobs \
+               (project_id, account_scope_id, kind, payload, dedupe_key, max_attempts) \
+             select p.id, p.account_scope_id, $1, '{}'::jsonb, $2, 3 \
+             from projects p \
+             where p.archived_at is null \
+               and exists (select 1 from crm_accounts a \
+                           where a.project_id = p.id and a.status = 'active') \
+               and not exists ( \
+                 select 1 from scheduled_jobs j \
+                 where j.project_id = p.id and j.kind = $1 and j.dedupe_key = $2 \
+                   and (j.status in ('queued', 'running') \
+                        or j.created_at > now() - make_interval(secs => $3))) \
+             on conflict (project_id, kind, dedupe_key) \
+               where status in ('queued', 'running') and dedupe_key is not null \
+             do nothing",
+            [
+                crate::workers::jobs::REFRESH_JOB.into(),
+                CRM_REFRESH_DEDUPE_KEY.into(),
+                (every.as_secs_f64()).into(),
+            ],
+        ))
+        .await?;
+    Ok(result.rows_affected())
+}
+
+/// Runs [`enqueue_due_syncs`] and [`enqueue_due_crm_refreshes`] every `tick` until `stop`
+/// turns true.
 pub fn spawn(
     db: DatabaseConnection,
     tick: Duration,
+    crm_refresh_every: Duration,
     mut stop: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
@@ -48,6 +88,11 @@ pub fn spawn(
                 Ok(0) => {}
                 Ok(n) => tracing::info!(enqueued = n, "scheduled Chatwoot syncs"),
                 Err(e) => tracing::warn!(error = %e, "scheduler tick failed"),
+            }
+            match enqueue_due_crm_refreshes(&db, crm_refresh_every).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(enqueued = n, "scheduled CRM refreshes"),
+                Err(e) => tracing::warn!(error = %e, "CRM refresh scheduling failed"),
             }
             tokio::select! {
                 () = tokio::time::sleep(tick) => {}

@@ -658,6 +658,28 @@ pub async fn merge_accounts(
         .exec(&txn)
         .await?
         .rows_affected;
+    // Signals and live actions follow the customer; health history and radar items stay with
+    // the merged account as the record of what was seen of it.
+    for sql in [
+        "update signals set account_id = $3 \
+         where project_id = $1 and account_scope_id = $2 and account_id = $4",
+        "update next_best_actions set account_id = $3 \
+         where project_id = $1 and account_scope_id = $2 and account_id = $4 \
+           and status in ('open', 'accepted')",
+    ] {
+        txn.execute_raw(sea_orm::Statement::from_sql_and_values(
+            txn.get_database_backend(),
+            sql,
+            [
+                scope.project_id().into(),
+                scope.account_scope_id().into(),
+                target_id.into(),
+                source_id.into(),
+            ],
+        ))
+        .await?;
+    }
+    super::enqueue_refresh(&txn, scope, &[target_id]).await?;
     // Accounts merged into the source earlier now point at the survivor directly.
     crm_accounts::Entity::update_many()
         .col_expr(crm_accounts::Column::MergedIntoId, Expr::value(target_id))

@@ -13,7 +13,9 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Actor, accounts, accounts::Account, is_global_id_of, violates_unique};
+use super::{
+    Actor, accounts, accounts::Account, enqueue_refresh, is_global_id_of, violates_unique,
+};
 use crate::{
     auth::Scope,
     domain::{
@@ -369,6 +371,13 @@ async fn record_decision<C: ConnectionTrait>(
         AccountContactLinkStatus::Rejected => "crm.contact_link.rejected",
         _ => "crm.contact_link.confirmed",
     };
+    if link.link_status == AccountContactLinkStatus::Confirmed {
+        // The contact's signals detected before the link now concern this account, and its
+        // health changes with them.
+        super::signals::attach_contact_signals(db, scope, link.account_id, &link.contact_global_id)
+            .await?;
+        enqueue_refresh(db, scope, &[link.account_id]).await?;
+    }
     audit::record(
         db,
         AuditEntry {

@@ -507,6 +507,7 @@ pub async fn create_opportunity(
         },
     )
     .await?;
+    super::enqueue_refresh(&txn, scope, &[row.account_id]).await?;
     txn.commit().await?;
     Ok(row.into())
 }
@@ -692,6 +693,8 @@ pub async fn move_stage(
         },
     )
     .await?;
+    // The account's health reads its opportunities' state.
+    super::enqueue_refresh(&txn, scope, &[row.account_id]).await?;
     txn.commit().await?;
     Ok(row.into())
 }

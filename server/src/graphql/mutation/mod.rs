@@ -3,6 +3,7 @@
 mod auth;
 mod crm;
 mod embeddings;
+mod insights;
 mod projects;
 mod sync;
 mod tokens;
@@ -21,6 +22,7 @@ pub struct MutationRoot(
     sync::SyncMutation,
     embeddings::EmbeddingsMutation,
     crm::CrmMutation,
+    insights::InsightsMutation,
 );
 
 /// Parses an `ID` argument that must be a UUID.

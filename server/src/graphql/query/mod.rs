@@ -3,6 +3,7 @@ mod audit;
 mod chatwoot;
 mod crm;
 mod identity;
+mod insights;
 mod projects;
 mod search;
 mod system;
@@ -21,4 +22,5 @@ pub struct QueryRoot(
     chatwoot::ChatwootQuery,
     search::SearchQuery,
     crm::CrmQuery,
+    insights::InsightsQuery,
 );

@@ -113,6 +113,20 @@ impl ConversationNode {
 
 #[ComplexObject]
 impl ConversationNode {
+    /// The CRM account its contact is confirmed on, if any.
+    async fn crm_account(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::crm::CrmAccount>> {
+        let Some(contact) = &self.contact_global_id else {
+            return Ok(None);
+        };
+        let account = crate::domain::crm::contacts::account_for_contact(ctx.db()?, &self.scope, contact)
+            .await
+            .map_err(IntoGqlError::into_gql)?;
+        Ok(account.map(|a| super::crm::CrmAccount::new(a, self.scope)))
+    }
+
     /// The contact the conversation is with (batched across a listing).
     async fn contact(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ContactNode>> {
         let Some(id) = &self.contact_global_id else {

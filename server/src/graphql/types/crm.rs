@@ -273,6 +273,63 @@ impl CrmAccount {
         };
         opportunity_connection(ctx, self.scope, filter, first, after).await
     }
+
+    /// The account's signals, newest first.
+    async fn signals(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, super::insights::SignalNode, ConnectionTotals>>
+    {
+        use crate::domain::crm::signals::{self, SignalCursor, SignalFilter};
+        let first =
+            pagination::page_size(first).map_err(|e| validation("first", &e.to_string()))?;
+        let after = after
+            .map(|c| {
+                SignalCursor::decode(&c).ok_or_else(|| validation("after", "is not a valid cursor"))
+            })
+            .transpose()?;
+        let filter = SignalFilter {
+            account_id: Some(self.uuid),
+            ..SignalFilter::default()
+        };
+        let page = signals::list_signals(ctx.db()?, &self.scope, &filter, first, after)
+            .await
+            .map_err(IntoGqlError::into_gql)?;
+        let scope = self.scope;
+        Ok(pagination::connection(
+            page.items,
+            after.is_some(),
+            page.has_next_page,
+            page.total_count,
+            |s| s.cursor().encode(),
+            |s| super::insights::SignalNode::new(s, scope),
+        ))
+    }
+
+    /// The account's open and accepted next-best-actions, most urgent first.
+    async fn next_best_actions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Vec<super::insights::NextBestActionNode>> {
+        use crate::domain::crm::nba::{self, NbaFilter};
+        let first =
+            pagination::page_size(first).map_err(|e| validation("first", &e.to_string()))?;
+        let filter = NbaFilter {
+            account_id: Some(self.uuid),
+            ..NbaFilter::default()
+        };
+        let page = nba::list_actions(ctx.db()?, &self.scope, &filter, first, None)
+            .await
+            .map_err(IntoGqlError::into_gql)?;
+        Ok(page
+            .items
+            .into_iter()
+            .map(|a| super::insights::NextBestActionNode::new(a, self.scope))
+            .collect())
+    }
 }
 
 /// A contact's link to an account.

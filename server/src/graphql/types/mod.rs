@@ -3,6 +3,7 @@ pub mod audit;
 pub mod chatwoot;
 pub mod crm;
 pub mod identity;
+pub mod insights;
 pub mod project;
 pub mod search;
 pub mod source;

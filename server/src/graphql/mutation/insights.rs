@@ -1,0 +1,159 @@
+//! Writes on what the CRM learned from conversations: signal triage, example phrases, the
+//! signal back-fill, the next-best-action lifecycle, health weights and radar triage.
+use async_graphql::{Context, ID, Object};
+use sea_orm::DatabaseConnection;
+
+use super::parse_uuid;
+use crate::{
+    auth::Scope,
+    domain::crm::{
+        Actor,
+        nba::{self, Decision},
+        signals,
+    },
+    graphql::{
+        context::ContextExt,
+        error::IntoGqlError,
+        types::insights::{
+            NextBestActionNode, SignalExamplePhrase, SignalNode, SignalStatusGql, SignalTypeGql,
+        },
+    },
+};
+
+async fn acting<'a>(
+    ctx: &'a Context<'_>,
+) -> async_graphql::Result<(&'a DatabaseConnection, Scope, Actor)> {
+    let db = ctx.db()?;
+    let auth = ctx.auth()?;
+    let (user, scope, _) = auth
+        .require_scope(db)
+        .await
+        .map_err(IntoGqlError::into_gql)?;
+    Ok((db, scope, Actor::new(auth.caller.actor(), Some(user.id))))
+}
+
+/// CRM insight mutations.
+#[derive(Default)]
+pub struct InsightsMutation;
+
+#[Object]
+impl InsightsMutation {
+    /// Sets a signal's triage state (open, acknowledged, resolved, dismissed).
+    async fn set_signal_status(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        status: SignalStatusGql,
+    ) -> async_graphql::Result<SignalNode> {
+        let id = parse_uuid("id", &id)?;
+        let (db, scope, actor) = acting(ctx).await?;
+        signals::set_status(db, &scope, &actor, id, status.into())
+            .await
+            .map(|s| SignalNode::new(s, scope))
+            .map_err(IntoGqlError::into_gql)
+    }
+
+    /// Queues signal detection over every stored customer message of the active project
+    /// (idempotent: signals found before are merged, not repeated). Returns how many messages
+    /// were queued.
+    async fn backfill_signals(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        let (db, scope, actor) = acting(ctx).await?;
+        signals::backfill(db, &scope, &actor)
+            .await
+            .map(|n| i64::try_from(n).unwrap_or(i64::MAX))
+            .map_err(IntoGqlError::into_gql)
+    }
+
+    /// Adds an example phrase for similarity detection.
+    async fn add_signal_example_phrase(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "type")] signal_type: SignalTypeGql,
+        phrase: String,
+        language: Option<String>,
+    ) -> async_graphql::Result<SignalExamplePhrase> {
+        let (db, scope, actor) = acting(ctx).await?;
+        signals::add_phrase(
+            db,
+            &scope,
+            &actor,
+            signal_type.into(),
+            &phrase,
+            language.as_deref(),
+        )
+        .await
+        .map(Into::into)
+        .map_err(IntoGqlError::into_gql)
+    }
+
+    /// Turns an example phrase on or off.
+    async fn set_signal_example_phrase_enabled(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        enabled: bool,
+    ) -> async_graphql::Result<SignalExamplePhrase> {
+        let id = parse_uuid("id", &id)?;
+        let (db, scope, actor) = acting(ctx).await?;
+        signals::set_phrase_enabled(db, &scope, &actor, id, enabled)
+            .await
+            .map(Into::into)
+            .map_err(IntoGqlError::into_gql)
+    }
+
+    /// Deletes an example phrase (deleting every phrase brings the defaults back; disable
+    /// them instead).
+    async fn delete_signal_example_phrase(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<ID> {
+        let uuid = parse_uuid("id", &id)?;
+        let (db, scope, actor) = acting(ctx).await?;
+        signals::delete_phrase(db, &scope, &actor, uuid)
+            .await
+            .map_err(IntoGqlError::into_gql)?;
+        Ok(id)
+    }
+
+    /// Accepts an open next-best-action.
+    async fn accept_next_best_action(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<NextBestActionNode> {
+        decide(ctx, &id, Decision::Accept).await
+    }
+
+    /// Dismisses an open or accepted next-best-action (it is not raised again).
+    async fn dismiss_next_best_action(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        reason: Option<String>,
+    ) -> async_graphql::Result<NextBestActionNode> {
+        decide(ctx, &id, Decision::Dismiss(reason)).await
+    }
+
+    /// Marks an open or accepted next-best-action done.
+    async fn complete_next_best_action(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<NextBestActionNode> {
+        decide(ctx, &id, Decision::Complete).await
+    }
+}
+
+async fn decide(
+    ctx: &Context<'_>,
+    id: &ID,
+    decision: Decision,
+) -> async_graphql::Result<NextBestActionNode> {
+    let id = parse_uuid("id", id)?;
+    let (db, scope, actor) = acting(ctx).await?;
+    nba::decide(db, &scope, &actor, id, decision)
+        .await
+        .map(|a| NextBestActionNode::new(a, scope))
+        .map_err(IntoGqlError::into_gql)
+}
