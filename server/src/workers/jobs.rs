@@ -85,7 +85,9 @@ pub fn register_rag_index(registry: &mut JobRegistry) {
         for ids in payload.message_ids.chunks(signals::MAX_DETECT_MESSAGES) {
             signals::enqueue_detection(&ctx.db, &ctx.scope, ids, 0, 0)
                 .await
-                .map_err(|e| JobError::retryable(format!("queueing signal detection failed: {e}")))?;
+                .map_err(|e| {
+                    JobError::retryable(format!("queueing signal detection failed: {e}"))
+                })?;
         }
         Ok(())
     });

@@ -39,6 +39,75 @@ struct Secrets {
     crm_link_id: String,
     opportunity_id: String,
     stage_ids: Vec<String>,
+    insights: Insights,
+}
+
+/// A's signal, next-best-action, radar item, health score and example phrase.
+struct Insights {
+    signal_id: String,
+    action_id: String,
+    radar_id: String,
+    phrase_id: String,
+}
+
+/// Writes A's insight rows straight into the tables (their producers are background jobs).
+async fn arrange_insights(
+    app: &TestApp,
+    project_id: &str,
+    account_id: &str,
+    message: &str,
+) -> Insights {
+    use sea_orm::ConnectionTrait;
+    let signal_id = uuid::Uuid::new_v4().to_string();
+    let action_id = uuid::Uuid::new_v4().to_string();
+    let radar_id = uuid::Uuid::new_v4().to_string();
+    let score_id = uuid::Uuid::new_v4().to_string();
+    let sql = format!(
+        "insert into signals (id, project_id, account_scope_id, signal_type, confidence, account_id, \
+           message_global_id, summary, evidence_refs, dedupe_key) \
+         select '{signal_id}', p.id, p.account_scope_id, 'churn_risk', 0.8, '{account_id}', '{message}', \
+           'alphatag will not renew', jsonb_build_array(jsonb_build_object('kind', 'message', 'id', '{message}')), \
+           'churn_risk:{message}' from projects p where p.id = '{project_id}'; \
+         insert into next_best_actions (id, project_id, account_scope_id, account_id, signal_id, rule_key, \
+           title, reason, evidence_refs, dedupe_key) \
+         select '{action_id}', p.id, p.account_scope_id, '{account_id}', '{signal_id}', 'churn_risk_unanswered', \
+           'Call alphatag', 'alphatag reason', '[{{\"kind\":\"signal\",\"id\":\"{signal_id}\"}}]', 'x:{signal_id}' \
+           from projects p where p.id = '{project_id}'; \
+         insert into health_scores (id, project_id, account_scope_id, account_id, score, band) \
+         select '{score_id}', p.id, p.account_scope_id, '{account_id}', 31, 'critical' \
+           from projects p where p.id = '{project_id}'; \
+         insert into risk_radar_items (id, project_id, account_scope_id, account_id, kind, explanation, \
+           evidence_refs, health_score_id, dedupe_key) \
+         select '{radar_id}', p.id, p.account_scope_id, '{account_id}', 'band_drop', 'alphatag fell', \
+           '[{{\"kind\":\"health_score\",\"id\":\"{score_id}\"}}]', '{score_id}', 'band_drop:{account_id}' \
+           from projects p where p.id = '{project_id}'; \
+         insert into signal_example_phrases (project_id, account_scope_id, signal_type, phrase) \
+         select p.id, p.account_scope_id, 'churn_risk', 'alphatag phrase' from projects p where p.id = '{project_id}';"
+    );
+    app.db
+        .execute_unprepared(&sql)
+        .await
+        .expect("insights arranged");
+    let phrase_id = {
+        let row = app
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                format!(
+                    "select id::text from signal_example_phrases where project_id = '{project_id}'"
+                ),
+            ))
+            .await
+            .expect("phrase")
+            .expect("one phrase");
+        row.try_get_by_index::<String>(0).expect("id")
+    };
+    Insights {
+        signal_id,
+        action_id,
+        radar_id,
+        phrase_id,
+    }
 }
 
 /// A's CRM rows, made through the API as alice: an account with a confirmed contact and an
@@ -117,6 +186,7 @@ async fn arrange_project_a(app: &TestApp) -> Secrets {
     let created = &token["data"]["createApiToken"];
     let mirror = app.seed_mirror(&project_id, 9001, "alphatag").await;
     let crm = arrange_crm(app, As::Session(&alice), &mirror.contact).await;
+    let insights = arrange_insights(app, &project_id, &crm.account_id, &mirror.message).await;
     let audit = app
         .gql(
             As::Session(&alice),
@@ -152,6 +222,12 @@ async fn arrange_project_a(app: &TestApp) -> Secrets {
         crm.opportunity_id.clone(),
     ];
     markers.extend(crm.stage_ids.iter().cloned());
+    markers.extend([
+        insights.signal_id.clone(),
+        insights.action_id.clone(),
+        insights.radar_id.clone(),
+        insights.phrase_id.clone(),
+    ]);
     for edge in audit["data"]["auditEvents"]["edges"].as_array().unwrap() {
         markers.push(edge["node"]["id"].as_str().unwrap().to_owned());
     }
@@ -164,6 +240,7 @@ async fn arrange_project_a(app: &TestApp) -> Secrets {
         crm_link_id: crm.link_id,
         opportunity_id: crm.opportunity_id,
         stage_ids: crm.stage_ids,
+        insights,
         markers,
         project_id,
     }
@@ -323,6 +400,7 @@ fn cases(a: &Secrets) -> BTreeMap<&'static str, Vec<(String, Value)>> {
         json!({ "id": a.token_id }),
     );
     crm_cases(a, &mut add);
+    insight_cases(a, &mut add);
     cases
 }
 
@@ -462,6 +540,108 @@ fn crm_cases(a: &Secrets, add: &mut impl FnMut(&'static str, &str, Value)) {
     );
 }
 
+fn insight_cases(a: &Secrets, add: &mut impl FnMut(&'static str, &str, Value)) {
+    let i = &a.insights;
+    add(
+        "signals",
+        "{ signals(first: 100) { totalCount edges { node { id summary account { id name } } } } }",
+        json!({}),
+    );
+    add(
+        "signals",
+        "query($f: SignalFilter) { signals(filter: $f) { totalCount edges { node { id } } } }",
+        json!({ "f": { "accountId": a.crm_account_id, "conversationId": a.conversation_id } }),
+    );
+    add(
+        "signal",
+        "query($id: ID!) { signal(id: $id) { id summary } }",
+        json!({ "id": i.signal_id }),
+    );
+    add(
+        "signalExamplePhrases",
+        "{ signalExamplePhrases { id phrase } }",
+        json!({}),
+    );
+    add(
+        "nextBestActions",
+        "query($f: NextBestActionFilter) { nextBestActions(filter: $f, first: 100) { totalCount edges { node { id title reason } } } }",
+        json!({ "f": { "accountId": a.crm_account_id } }),
+    );
+    add(
+        "nextBestActions",
+        "{ nextBestActions(first: 100, filter: { statuses: [OPEN, ACCEPTED, DONE, DISMISSED] }) { totalCount edges { node { id title } } } }",
+        json!({}),
+    );
+    add(
+        "nextBestActionRules",
+        "{ nextBestActionRules { key description priority } }",
+        json!({}),
+    );
+    add(
+        "healthWeights",
+        "{ healthWeights { measure weight isDefault } }",
+        json!({}),
+    );
+    add(
+        "riskRadar",
+        "{ riskRadar(first: 100) { totalCount edges { node { id explanation accountName } } } }",
+        json!({}),
+    );
+    add(
+        "riskRadar",
+        "query($f: RiskRadarFilter) { riskRadar(filter: $f) { totalCount edges { node { id } } } }",
+        json!({ "f": { "accountId": a.crm_account_id } }),
+    );
+    add(
+        "setSignalStatus",
+        "mutation($id: ID!) { setSignalStatus(id: $id, status: RESOLVED) { id summary } }",
+        json!({ "id": i.signal_id }),
+    );
+    add("backfillSignals", "mutation { backfillSignals }", json!({}));
+    add(
+        "addSignalExamplePhrase",
+        "mutation { addSignalExamplePhrase(type: UPSELL, phrase: \"Bravo wants more seats\") { id } }",
+        json!({}),
+    );
+    add(
+        "setSignalExamplePhraseEnabled",
+        "mutation($id: ID!) { setSignalExamplePhraseEnabled(id: $id, enabled: false) { id phrase } }",
+        json!({ "id": i.phrase_id }),
+    );
+    add(
+        "deleteSignalExamplePhrase",
+        "mutation($id: ID!) { deleteSignalExamplePhrase(id: $id) }",
+        json!({ "id": i.phrase_id }),
+    );
+    for field in ["acceptNextBestAction", "completeNextBestAction"] {
+        add(
+            field,
+            &format!("mutation($id: ID!) {{ {field}(id: $id) {{ id title }} }}"),
+            json!({ "id": i.action_id }),
+        );
+    }
+    add(
+        "dismissNextBestAction",
+        "mutation($id: ID!) { dismissNextBestAction(id: $id, reason: \"by B\") { id title } }",
+        json!({ "id": i.action_id }),
+    );
+    add(
+        "setHealthWeights",
+        "mutation { setHealthWeights(weights: [{ measure: REPLY_LATENCY, weight: 20 }, { measure: UNRESOLVED_CONVERSATIONS, weight: 20 }, { measure: RECENT_SIGNALS, weight: 20 }, { measure: ACTIVITY_RECENCY, weight: 20 }, { measure: OPPORTUNITY_STATE, weight: 20 }]) { measure weight } }",
+        json!({}),
+    );
+    add(
+        "recomputeAccountHealth",
+        "mutation($id: ID!) { recomputeAccountHealth(accountId: $id) { id score } }",
+        json!({ "id": a.crm_account_id }),
+    );
+    add(
+        "setRiskItemStatus",
+        "mutation($id: ID!) { setRiskItemStatus(id: $id, status: RESOLVED) { id explanation } }",
+        json!({ "id": i.radar_id }),
+    );
+}
+
 #[tokio::test]
 async fn a_user_of_another_project_gets_nothing_of_project_a_from_any_root_field() {
     // Arrange
@@ -585,9 +765,22 @@ async fn a_user_of_another_project_gets_nothing_of_project_a_from_any_root_field
         "pipelineBoard",
         "createCrmAccount",
         "createPipelineStage",
+        "signals",
+        "signalExamplePhrases",
+        "nextBestActions",
+        "nextBestActionRules",
+        "healthWeights",
+        "riskRadar",
+        "backfillSignals",
+        "setHealthWeights",
     ] {
         assert!(code_of(field).iter().all(|c| c.is_null()), "{field} failed");
     }
+    // B adds its own phrase once; the second try is B's own duplicate.
+    assert_eq!(
+        code_of("addSignalExamplePhrase"),
+        [&Value::Null, &json!("VALIDATION")]
+    );
     for field in [
         "crmAccount",
         "opportunity",
@@ -604,6 +797,15 @@ async fn a_user_of_another_project_gets_nothing_of_project_a_from_any_root_field
         "createOpportunity",
         "updateOpportunity",
         "moveOpportunityStage",
+        "signal",
+        "setSignalStatus",
+        "setSignalExamplePhraseEnabled",
+        "deleteSignalExamplePhrase",
+        "acceptNextBestAction",
+        "completeNextBestAction",
+        "dismissNextBestAction",
+        "recomputeAccountHealth",
+        "setRiskItemStatus",
     ] {
         assert!(
             code_of(field).iter().all(|c| *c == "NOT_FOUND"),
@@ -620,6 +822,53 @@ async fn a_user_of_another_project_gets_nothing_of_project_a_from_any_root_field
 
 /// A's account, contact link, opportunity and stages are as alice left them.
 async fn assert_crm_unchanged(app: &TestApp, a: &Secrets) {
+    let i = &a.insights;
+    for (what, sql) in [
+        (
+            "signal",
+            format!(
+                "select count(*) from signals where id = '{}' and status = 'open'",
+                i.signal_id
+            ),
+        ),
+        (
+            "action",
+            format!(
+                "select count(*) from next_best_actions where id = '{}' and status = 'open'",
+                i.action_id
+            ),
+        ),
+        (
+            "radar item",
+            format!(
+                "select count(*) from risk_radar_items where id = '{}' and status = 'open'",
+                i.radar_id
+            ),
+        ),
+        (
+            "phrase",
+            format!(
+                "select count(*) from signal_example_phrases where id = '{}' and enabled",
+                i.phrase_id
+            ),
+        ),
+        (
+            "weights",
+            format!(
+                "select 1 - count(*) from crm_health_weights where project_id = '{}'",
+                a.project_id
+            ),
+        ),
+        (
+            "health",
+            format!(
+                "select count(*) from health_scores where project_id = '{}'",
+                a.project_id
+            ),
+        ),
+    ] {
+        assert_eq!(app.count(&sql).await, 1, "A's {what} unchanged");
+    }
     assert_eq!(
         app.count(&format!(
             "select count(*) from crm_accounts where id = '{}' and name = 'alphatag Corp' \

@@ -113,7 +113,9 @@ async fn all_signals(test: &TestDb, scope: &Scope) -> Vec<signals::Signal> {
 }
 
 fn now() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).single().expect("time")
+    Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0)
+        .single()
+        .expect("time")
 }
 
 #[tokio::test]
@@ -126,16 +128,44 @@ async fn the_labelled_messages_get_their_expected_types_with_message_evidence() 
     let mut ids = Vec::new();
     for (i, m) in set.messages.iter().enumerate() {
         let at = now() - Duration::minutes(100 - i as i64);
-        ids.push(message(&test, &scope, &conversation, &contact, 100 + i as i64, "incoming", &m.text, at).await);
+        ids.push(
+            message(
+                &test,
+                &scope,
+                &conversation,
+                &contact,
+                100 + i as i64,
+                "incoming",
+                &m.text,
+                at,
+            )
+            .await,
+        );
     }
     // Our own reply says nothing about the customer even when it has the words.
-    let reply = message(&test, &scope, &conversation, &contact, 999, "outgoing", "Sorry to hear you will not renew; here is our price list.", now()).await;
+    let reply = message(
+        &test,
+        &scope,
+        &conversation,
+        &contact,
+        999,
+        "outgoing",
+        "Sorry to hear you will not renew; here is our price list.",
+        now(),
+    )
+    .await;
     ids.push(reply.clone());
 
     // Act
-    let report = signals::detect(&test.db, &scope, &HashingProvider::default(), &ids, &DetectOptions::default())
-        .await
-        .expect("detect");
+    let report = signals::detect(
+        &test.db,
+        &scope,
+        &HashingProvider::default(),
+        &ids,
+        &DetectOptions::default(),
+    )
+    .await
+    .expect("detect");
 
     // Assert
     let found = all_signals(&test, &scope).await;
@@ -147,17 +177,27 @@ async fn the_labelled_messages_get_their_expected_types_with_message_evidence() 
             mismatches.insert(m.text.clone(), (expected, got));
         }
     }
-    assert!(mismatches.is_empty(), "expected vs detected: {mismatches:#?}");
+    assert!(
+        mismatches.is_empty(),
+        "expected vs detected: {mismatches:#?}"
+    );
     assert!(types_of(&found, &reply).is_empty());
     assert_eq!(report.messages_scanned, set.messages.len() as u64);
     assert_eq!(report.signals_created, found.len() as u64);
     for s in &found {
         assert_eq!(s.account_id, Some(account));
         assert_eq!(s.contact_global_id.as_deref(), Some(contact.as_str()));
-        assert_eq!(s.conversation_global_id.as_deref(), Some(conversation.as_str()));
+        assert_eq!(
+            s.conversation_global_id.as_deref(),
+            Some(conversation.as_str())
+        );
         let evidence = s.evidence_refs.as_array().expect("array");
-        assert!(evidence.iter().any(|e| e["kind"] == "message" && e["id"] == s.message_global_id.clone().unwrap_or_default().as_str()));
-        assert!(s.meta["rules"][0]["rule"].is_string(), "rule hits name their rule");
+        assert!(evidence.iter().any(|e| e["kind"] == "message"
+            && e["id"] == s.message_global_id.clone().unwrap_or_default().as_str()));
+        assert!(
+            s.meta["rules"][0]["rule"].is_string(),
+            "rule hits name their rule"
+        );
         assert!(s.confidence > 0.0 && s.confidence <= 1.0);
     }
     test.drop().await;
@@ -169,16 +209,55 @@ async fn re_running_detection_creates_no_duplicates_and_keeps_triage() {
     let test = TestDb::new().await;
     let scope = test.project("p").await;
     let (_, contact, conversation) = customer(&test, &scope, 1).await;
-    let id = message(&test, &scope, &conversation, &contact, 1, "incoming", "Please cancel our subscription, this is unacceptable.", now()).await;
+    let id = message(
+        &test,
+        &scope,
+        &conversation,
+        &contact,
+        1,
+        "incoming",
+        "Please cancel our subscription, this is unacceptable.",
+        now(),
+    )
+    .await;
     let provider = HashingProvider::default();
-    signals::detect(&test.db, &scope, &provider, std::slice::from_ref(&id), &DetectOptions::default()).await.expect("first");
+    signals::detect(
+        &test.db,
+        &scope,
+        &provider,
+        std::slice::from_ref(&id),
+        &DetectOptions::default(),
+    )
+    .await
+    .expect("first");
     let first = all_signals(&test, &scope).await;
-    let churn = first.iter().find(|s| s.signal_type == SignalType::ChurnRisk).expect("churn");
-    signals::set_status(&test.db, &scope, &Actor::system("test"), churn.id, SignalStatus::Dismissed).await.expect("dismiss");
+    let churn = first
+        .iter()
+        .find(|s| s.signal_type == SignalType::ChurnRisk)
+        .expect("churn");
+    signals::set_status(
+        &test.db,
+        &scope,
+        &Actor::system("test"),
+        churn.id,
+        SignalStatus::Dismissed,
+    )
+    .await
+    .expect("dismiss");
 
     // Act
-    let again = signals::detect(&test.db, &scope, &provider, std::slice::from_ref(&id), &DetectOptions::default()).await.expect("again");
-    let backfilled = signals::backfill(&test.db, &scope, &Actor::system("test")).await.expect("backfill");
+    let again = signals::detect(
+        &test.db,
+        &scope,
+        &provider,
+        std::slice::from_ref(&id),
+        &DetectOptions::default(),
+    )
+    .await
+    .expect("again");
+    let backfilled = signals::backfill(&test.db, &scope, &Actor::system("test"))
+        .await
+        .expect("backfill");
 
     // Assert
     assert_eq!((again.signals_created, again.signals_updated), (0, 0));
@@ -186,10 +265,15 @@ async fn re_running_detection_creates_no_duplicates_and_keeps_triage() {
     assert_eq!(second.len(), first.len());
     assert_eq!(second.len(), 2);
     let churn_after = second.iter().find(|s| s.id == churn.id).expect("same row");
-    assert_eq!(churn_after.status, SignalStatus::Dismissed, "a re-run never reopens triage");
+    assert_eq!(
+        churn_after.status,
+        SignalStatus::Dismissed,
+        "a re-run never reopens triage"
+    );
     assert_eq!(backfilled, 1);
     assert_eq!(
-        test.scalar("select count(*) from scheduled_jobs where kind = 'crm_detect_signals'").await,
+        test.scalar("select count(*) from scheduled_jobs where kind = 'crm_detect_signals'")
+            .await,
         1
     );
     assert_eq!(test.audits("crm.signal.dismissed").await, 1);
@@ -202,23 +286,67 @@ async fn similarity_to_an_edited_example_phrase_finds_what_no_rule_does_and_cite
     let test = TestDb::new().await;
     let scope = test.project("p").await;
     let (_, contact, conversation) = customer(&test, &scope, 1).await;
-    let text = "Our board keeps asking whether your roadmap includes an offline mode for field teams.";
-    let id = message(&test, &scope, &conversation, &contact, 1, "incoming", text, now()).await;
+    let text =
+        "Our board keeps asking whether your roadmap includes an offline mode for field teams.";
+    let id = message(
+        &test,
+        &scope,
+        &conversation,
+        &contact,
+        1,
+        "incoming",
+        text,
+        now(),
+    )
+    .await;
     assert!(signals::rule_hits(text).is_empty(), "no rule covers it");
     let provider = HashingProvider::default();
     let chunker = Chunker::default();
-    rag::reindex_project(&test.db, &scope, &chunker, 100).await.expect("index");
-    let before = signals::detect(&test.db, &scope, &provider, std::slice::from_ref(&id), &DetectOptions::default()).await.expect("before vectors");
-    while !rag::process_one_batch(&test.db, &provider, "w", 64).await.expect("embed").is_idle() {}
-    signals::add_phrase(&test.db, &scope, &Actor::system("test"), SignalType::BuyingIntent,
-        "The board is asking whether the roadmap includes an offline mode for field teams", Some("en"))
-        .await.expect("phrase");
+    rag::reindex_project(&test.db, &scope, &chunker, 100)
+        .await
+        .expect("index");
+    let before = signals::detect(
+        &test.db,
+        &scope,
+        &provider,
+        std::slice::from_ref(&id),
+        &DetectOptions::default(),
+    )
+    .await
+    .expect("before vectors");
+    while !rag::process_one_batch(&test.db, &provider, "w", 64)
+        .await
+        .expect("embed")
+        .is_idle()
+    {}
+    signals::add_phrase(
+        &test.db,
+        &scope,
+        &Actor::system("test"),
+        SignalType::BuyingIntent,
+        "The board is asking whether the roadmap includes an offline mode for field teams",
+        Some("en"),
+    )
+    .await
+    .expect("phrase");
 
     // Act
-    let after = signals::detect(&test.db, &scope, &provider, std::slice::from_ref(&id), &DetectOptions::default()).await.expect("after vectors");
+    let after = signals::detect(
+        &test.db,
+        &scope,
+        &provider,
+        std::slice::from_ref(&id),
+        &DetectOptions::default(),
+    )
+    .await
+    .expect("after vectors");
 
     // Assert
-    assert_eq!(before.waiting_for_vectors, vec![id.clone()], "similarity waits for the chunk's vector");
+    assert_eq!(
+        before.waiting_for_vectors,
+        vec![id.clone()],
+        "similarity waits for the chunk's vector"
+    );
     assert_eq!(before.signals_created, 0);
     assert!(after.waiting_for_vectors.is_empty());
     let found = all_signals(&test, &scope).await;
@@ -229,8 +357,16 @@ async fn similarity_to_an_edited_example_phrase_finds_what_no_rule_does_and_cite
     assert!(s.confidence >= 0.6);
     let evidence = s.evidence_refs.as_array().expect("array");
     assert!(evidence.iter().any(|e| e["kind"] == "chunk"));
-    assert!(evidence.iter().any(|e| e["kind"] == "message" && e["id"] == id.as_str()));
-    assert!(s.meta["similarity"]["phrase"].as_str().is_some_and(|p| p.contains("offline mode")));
+    assert!(
+        evidence
+            .iter()
+            .any(|e| e["kind"] == "message" && e["id"] == id.as_str())
+    );
+    assert!(
+        s.meta["similarity"]["phrase"]
+            .as_str()
+            .is_some_and(|p| p.contains("offline mode"))
+    );
     test.drop().await;
 }
 
@@ -241,12 +377,39 @@ async fn signals_of_an_unlinked_contact_join_the_account_when_the_link_is_confir
     let scope = test.project("p").await;
     let contact = test.contact(&scope, 5, None, None).await;
     let conversation = test.conversation(&scope, 5).await;
-    let id = message(&test, &scope, &conversation, &contact, 1, "incoming", "How much does it cost per seat?", now()).await;
-    signals::detect(&test.db, &scope, &HashingProvider::default(), &[id], &DetectOptions::default()).await.expect("detect");
+    let id = message(
+        &test,
+        &scope,
+        &conversation,
+        &contact,
+        1,
+        "incoming",
+        "How much does it cost per seat?",
+        now(),
+    )
+    .await;
+    signals::detect(
+        &test.db,
+        &scope,
+        &HashingProvider::default(),
+        &[id],
+        &DetectOptions::default(),
+    )
+    .await
+    .expect("detect");
     let account = test.account(&scope, "Late Link", None).await;
 
     // Act
-    contacts::link_contact(&test.db, &scope, &Actor::system("test"), account.id, &contact, None).await.expect("link");
+    contacts::link_contact(
+        &test.db,
+        &scope,
+        &Actor::system("test"),
+        account.id,
+        &contact,
+        None,
+    )
+    .await
+    .expect("link");
 
     // Assert
     let found = all_signals(&test, &scope).await;
@@ -262,17 +425,57 @@ async fn rules_raise_actions_once_with_reason_and_evidence() {
     let scope = test.project("p").await;
     let owner = test.member(&scope, "owner").await;
     let (account, contact, conversation) = customer(&test, &scope, 1).await;
-    exec(&test.db, "update crm_accounts set owner_user_id = $2 where id = $1", [account.into(), owner.into()]).await;
-    let churn = message(&test, &scope, &conversation, &contact, 1, "incoming", "We will not renew next year.", now() - Duration::days(4)).await;
-    let price = message(&test, &scope, &conversation, &contact, 2, "incoming", "How much would 20 more seats cost?", now() - Duration::days(4)).await;
-    signals::detect(&test.db, &scope, &HashingProvider::default(), &[churn.clone(), price], &DetectOptions::default()).await.expect("detect");
+    exec(
+        &test.db,
+        "update crm_accounts set owner_user_id = $2 where id = $1",
+        [account.into(), owner.into()],
+    )
+    .await;
+    let churn = message(
+        &test,
+        &scope,
+        &conversation,
+        &contact,
+        1,
+        "incoming",
+        "We will not renew next year.",
+        now() - Duration::days(4),
+    )
+    .await;
+    let price = message(
+        &test,
+        &scope,
+        &conversation,
+        &contact,
+        2,
+        "incoming",
+        "How much would 20 more seats cost?",
+        now() - Duration::days(4),
+    )
+    .await;
+    signals::detect(
+        &test.db,
+        &scope,
+        &HashingProvider::default(),
+        &[churn.clone(), price],
+        &DetectOptions::default(),
+    )
+    .await
+    .expect("detect");
 
     // Act
-    let first = nba::generate(&test.db, &scope, now()).await.expect("generate");
+    let first = nba::generate(&test.db, &scope, now())
+        .await
+        .expect("generate");
     let second = nba::generate(&test.db, &scope, now()).await.expect("again");
 
     // Assert
-    let raised: BTreeMap<&str, u64> = first.raised.iter().copied().filter(|(_, n)| *n > 0).collect();
+    let raised: BTreeMap<&str, u64> = first
+        .raised
+        .iter()
+        .copied()
+        .filter(|(_, n)| *n > 0)
+        .collect();
     assert_eq!(
         raised,
         BTreeMap::from([
@@ -282,7 +485,10 @@ async fn rules_raise_actions_once_with_reason_and_evidence() {
         ])
     );
     assert_eq!(second.total(), 0, "generation is idempotent");
-    let inbox = nba::list_actions(&test.db, &scope, &NbaFilter::default(), 50, None).await.expect("inbox").items;
+    let inbox = nba::list_actions(&test.db, &scope, &NbaFilter::default(), 50, None)
+        .await
+        .expect("inbox")
+        .items;
     assert_eq!(inbox.len(), 3);
     let call = &inbox[0];
     assert_eq!(call.rule_key, "churn_risk_unanswered");
@@ -291,7 +497,11 @@ async fn rules_raise_actions_once_with_reason_and_evidence() {
     assert!(call.title.contains("Customer 1"), "{}", call.title);
     assert!(call.reason.contains("We will not renew"), "{}", call.reason);
     let evidence = call.evidence_refs.as_array().expect("array");
-    assert!(evidence.iter().any(|e| e["kind"] == "message" && e["id"] == churn.as_str()));
+    assert!(
+        evidence
+            .iter()
+            .any(|e| e["kind"] == "message" && e["id"] == churn.as_str())
+    );
     assert!(evidence.iter().any(|e| e["kind"] == "signal"));
     test.drop().await;
 }
@@ -302,19 +512,67 @@ async fn a_reply_within_three_days_means_no_call_and_an_open_opportunity_means_n
     let test = TestDb::new().await;
     let scope = test.project("p").await;
     let (account, contact, conversation) = customer(&test, &scope, 1).await;
-    let churn = message(&test, &scope, &conversation, &contact, 1, "incoming", "Please cancel our subscription.", now() - Duration::days(5)).await;
-    message(&test, &scope, &conversation, &contact, 2, "outgoing", "Sorry to hear that, can we talk?", now() - Duration::days(4)).await;
-    let intent = message(&test, &scope, &conversation, &contact, 3, "incoming", "We are ready to buy.", now() - Duration::hours(2)).await;
+    let churn = message(
+        &test,
+        &scope,
+        &conversation,
+        &contact,
+        1,
+        "incoming",
+        "Please cancel our subscription.",
+        now() - Duration::days(5),
+    )
+    .await;
+    message(
+        &test,
+        &scope,
+        &conversation,
+        &contact,
+        2,
+        "outgoing",
+        "Sorry to hear that, can we talk?",
+        now() - Duration::days(4),
+    )
+    .await;
+    let intent = message(
+        &test,
+        &scope,
+        &conversation,
+        &contact,
+        3,
+        "incoming",
+        "We are ready to buy.",
+        now() - Duration::hours(2),
+    )
+    .await;
     server::domain::crm::opportunities::create_opportunity(
-        &test.db, &scope, &Actor::system("test"),
+        &test.db,
+        &scope,
+        &Actor::system("test"),
         server::domain::crm::opportunities::NewOpportunity {
-            account_id: account, name: "Renewal".into(), amount: "100".parse().expect("dec"), currency: "EUR".into(),
+            account_id: account,
+            name: "Renewal".into(),
+            amount: "100".parse().expect("dec"),
+            currency: "EUR".into(),
             ..Default::default()
-        }).await.expect("opportunity");
-    signals::detect(&test.db, &scope, &HashingProvider::default(), &[churn, intent], &DetectOptions::default()).await.expect("detect");
+        },
+    )
+    .await
+    .expect("opportunity");
+    signals::detect(
+        &test.db,
+        &scope,
+        &HashingProvider::default(),
+        &[churn, intent],
+        &DetectOptions::default(),
+    )
+    .await
+    .expect("detect");
 
     // Act
-    let report = nba::generate(&test.db, &scope, now()).await.expect("generate");
+    let report = nba::generate(&test.db, &scope, now())
+        .await
+        .expect("generate");
 
     // Assert
     assert_eq!(report.total(), 0, "{report:?}");
@@ -329,20 +587,67 @@ async fn the_lifecycle_is_audited_and_refuses_steps_it_does_not_allow() {
     let user = test.member(&scope, "seller").await;
     let actor = Actor::new(format!("user:{user}"), Some(user));
     let (_, contact, conversation) = customer(&test, &scope, 1).await;
-    let m1 = message(&test, &scope, &conversation, &contact, 1, "incoming", "This is unacceptable.", now() - Duration::hours(1)).await;
-    let m2 = message(&test, &scope, &conversation, &contact, 2, "incoming", "Zendesk is cheaper elsewhere.", now() - Duration::hours(1)).await;
-    signals::detect(&test.db, &scope, &HashingProvider::default(), &[m1, m2], &DetectOptions::default()).await.expect("detect");
-    nba::generate(&test.db, &scope, now()).await.expect("generate");
-    let inbox = nba::list_actions(&test.db, &scope, &NbaFilter::default(), 50, None).await.expect("inbox").items;
+    let m1 = message(
+        &test,
+        &scope,
+        &conversation,
+        &contact,
+        1,
+        "incoming",
+        "This is unacceptable.",
+        now() - Duration::hours(1),
+    )
+    .await;
+    let m2 = message(
+        &test,
+        &scope,
+        &conversation,
+        &contact,
+        2,
+        "incoming",
+        "Zendesk is cheaper elsewhere.",
+        now() - Duration::hours(1),
+    )
+    .await;
+    signals::detect(
+        &test.db,
+        &scope,
+        &HashingProvider::default(),
+        &[m1, m2],
+        &DetectOptions::default(),
+    )
+    .await
+    .expect("detect");
+    nba::generate(&test.db, &scope, now())
+        .await
+        .expect("generate");
+    let inbox = nba::list_actions(&test.db, &scope, &NbaFilter::default(), 50, None)
+        .await
+        .expect("inbox")
+        .items;
     assert_eq!(inbox.len(), 2);
     let (a, b) = (inbox[0].id, inbox[1].id);
 
     // Act
-    let accepted = nba::decide(&test.db, &scope, &actor, a, Decision::Accept).await.expect("accept");
-    let done = nba::decide(&test.db, &scope, &actor, a, Decision::Complete).await.expect("done");
+    let accepted = nba::decide(&test.db, &scope, &actor, a, Decision::Accept)
+        .await
+        .expect("accept");
+    let done = nba::decide(&test.db, &scope, &actor, a, Decision::Complete)
+        .await
+        .expect("done");
     let again = nba::decide(&test.db, &scope, &actor, a, Decision::Accept).await;
-    let dismissed = nba::decide(&test.db, &scope, &actor, b, Decision::Dismiss(Some("Handled by phone".into()))).await.expect("dismiss");
-    let regenerated = nba::generate(&test.db, &scope, now()).await.expect("regenerate");
+    let dismissed = nba::decide(
+        &test.db,
+        &scope,
+        &actor,
+        b,
+        Decision::Dismiss(Some("Handled by phone".into())),
+    )
+    .await
+    .expect("dismiss");
+    let regenerated = nba::generate(&test.db, &scope, now())
+        .await
+        .expect("regenerate");
 
     // Assert
     assert_eq!(accepted.status, NbaStatus::Accepted);
@@ -350,12 +655,21 @@ async fn the_lifecycle_is_audited_and_refuses_steps_it_does_not_allow() {
     assert_eq!(done.status, NbaStatus::Done);
     assert!(done.completed_at.is_some());
     assert!(matches!(again, Err(DomainError::Conflict(_))));
-    assert_eq!(dismissed.dismiss_reason.as_deref(), Some("Handled by phone"));
-    assert_eq!(regenerated.total(), 0, "a dismissed or done action is not raised again");
+    assert_eq!(
+        dismissed.dismiss_reason.as_deref(),
+        Some("Handled by phone")
+    );
+    assert_eq!(
+        regenerated.total(),
+        0,
+        "a dismissed or done action is not raised again"
+    );
     assert_eq!(test.audits("crm.nba.accepted").await, 1);
     assert_eq!(test.audits("crm.nba.done").await, 1);
     assert_eq!(test.audits("crm.nba.dismissed").await, 1);
-    let inbox = nba::list_actions(&test.db, &scope, &NbaFilter::default(), 50, None).await.expect("inbox");
+    let inbox = nba::list_actions(&test.db, &scope, &NbaFilter::default(), 50, None)
+        .await
+        .expect("inbox");
     assert_eq!(inbox.total_count, 0);
     test.drop().await;
 }
@@ -367,19 +681,67 @@ async fn another_project_sees_none_of_the_signals_or_actions() {
     let scope = test.project("p").await;
     let other = test.project("q").await;
     let (_, contact, conversation) = customer(&test, &scope, 1).await;
-    let id = message(&test, &scope, &conversation, &contact, 1, "incoming", "This is unacceptable.", now()).await;
-    signals::detect(&test.db, &scope, &HashingProvider::default(), std::slice::from_ref(&id), &DetectOptions::default()).await.expect("detect");
-    nba::generate(&test.db, &scope, now()).await.expect("generate");
+    let id = message(
+        &test,
+        &scope,
+        &conversation,
+        &contact,
+        1,
+        "incoming",
+        "This is unacceptable.",
+        now(),
+    )
+    .await;
+    signals::detect(
+        &test.db,
+        &scope,
+        &HashingProvider::default(),
+        std::slice::from_ref(&id),
+        &DetectOptions::default(),
+    )
+    .await
+    .expect("detect");
+    nba::generate(&test.db, &scope, now())
+        .await
+        .expect("generate");
     let signal = all_signals(&test, &scope).await.remove(0);
-    let action = nba::list_actions(&test.db, &scope, &NbaFilter::default(), 10, None).await.expect("inbox").items.remove(0);
+    let action = nba::list_actions(&test.db, &scope, &NbaFilter::default(), 10, None)
+        .await
+        .expect("inbox")
+        .items
+        .remove(0);
 
     // Act
-    let foreign_detect = signals::detect(&test.db, &other, &HashingProvider::default(), &[id], &DetectOptions::default()).await.expect("detect other");
+    let foreign_detect = signals::detect(
+        &test.db,
+        &other,
+        &HashingProvider::default(),
+        &[id],
+        &DetectOptions::default(),
+    )
+    .await
+    .expect("detect other");
     let signals_seen = all_signals(&test, &other).await;
-    let actions_seen = nba::list_actions(&test.db, &other, &NbaFilter::default(), 10, None).await.expect("inbox other");
+    let actions_seen = nba::list_actions(&test.db, &other, &NbaFilter::default(), 10, None)
+        .await
+        .expect("inbox other");
     let get = signals::get_signal(&test.db, &other, signal.id).await;
-    let triage = signals::set_status(&test.db, &other, &Actor::system("x"), signal.id, SignalStatus::Resolved).await;
-    let decide = nba::decide(&test.db, &other, &Actor::system("x"), action.id, Decision::Accept).await;
+    let triage = signals::set_status(
+        &test.db,
+        &other,
+        &Actor::system("x"),
+        signal.id,
+        SignalStatus::Resolved,
+    )
+    .await;
+    let decide = nba::decide(
+        &test.db,
+        &other,
+        &Actor::system("x"),
+        action.id,
+        Decision::Accept,
+    )
+    .await;
 
     // Assert
     assert_eq!(foreign_detect.messages_scanned, 0);

@@ -212,22 +212,64 @@ pub fn rule_hits(text: &str) -> Vec<RuleHit> {
 
 /// Example phrases a project starts with (type, phrase); seeded when it has none.
 pub const DEFAULT_PHRASES: &[(SignalType, &str)] = &[
-    (SignalType::PricingQuestion, "How much does your product cost?"),
-    (SignalType::PricingQuestion, "Can you send me your price list for the plans?"),
-    (SignalType::PricingQuestion, "What would it cost for a team of our size?"),
-    (SignalType::BuyingIntent, "We are ready to buy, please send the contract."),
-    (SignalType::BuyingIntent, "We decided to go with you, how do we get started?"),
+    (
+        SignalType::PricingQuestion,
+        "How much does your product cost?",
+    ),
+    (
+        SignalType::PricingQuestion,
+        "Can you send me your price list for the plans?",
+    ),
+    (
+        SignalType::PricingQuestion,
+        "What would it cost for a team of our size?",
+    ),
+    (
+        SignalType::BuyingIntent,
+        "We are ready to buy, please send the contract.",
+    ),
+    (
+        SignalType::BuyingIntent,
+        "We decided to go with you, how do we get started?",
+    ),
     (SignalType::BuyingIntent, "Please prepare an order for us."),
-    (SignalType::ChurnRisk, "We are thinking about cancelling our subscription."),
-    (SignalType::ChurnRisk, "We will not renew our contract next year."),
+    (
+        SignalType::ChurnRisk,
+        "We are thinking about cancelling our subscription.",
+    ),
+    (
+        SignalType::ChurnRisk,
+        "We will not renew our contract next year.",
+    ),
     (SignalType::ChurnRisk, "We are moving to another provider."),
-    (SignalType::Complaint, "This is unacceptable, nothing works as promised."),
-    (SignalType::Complaint, "I am very unhappy with your service."),
-    (SignalType::Complaint, "We have been waiting for weeks and nobody helps us."),
-    (SignalType::CompetitorMention, "Another vendor offered us a better deal."),
-    (SignalType::CompetitorMention, "How do you compare to your competitors?"),
-    (SignalType::Upsell, "We need more seats for our new team members."),
-    (SignalType::Upsell, "We would like to upgrade to a bigger plan."),
+    (
+        SignalType::Complaint,
+        "This is unacceptable, nothing works as promised.",
+    ),
+    (
+        SignalType::Complaint,
+        "I am very unhappy with your service.",
+    ),
+    (
+        SignalType::Complaint,
+        "We have been waiting for weeks and nobody helps us.",
+    ),
+    (
+        SignalType::CompetitorMention,
+        "Another vendor offered us a better deal.",
+    ),
+    (
+        SignalType::CompetitorMention,
+        "How do you compare to your competitors?",
+    ),
+    (
+        SignalType::Upsell,
+        "We need more seats for our new team members.",
+    ),
+    (
+        SignalType::Upsell,
+        "We would like to upgrade to a bigger plan.",
+    ),
 ];
 
 /// Detection settings.
@@ -1074,13 +1116,16 @@ fn check_language(raw: Option<&str>) -> Result<Option<String>, FieldError> {
     let Some(tag) = optional_text("language", raw, 35)? else {
         return Ok(None);
     };
-    let ok = tag
-        .split('-')
-        .all(|part| !part.is_empty() && part.len() <= 8 && part.bytes().all(|b| b.is_ascii_alphanumeric()));
+    let ok = tag.split('-').all(|part| {
+        !part.is_empty() && part.len() <= 8 && part.bytes().all(|b| b.is_ascii_alphanumeric())
+    });
     if ok {
         Ok(Some(tag.to_ascii_lowercase()))
     } else {
-        Err(FieldError::new("language", "use a language tag such as en or de-CH"))
+        Err(FieldError::new(
+            "language",
+            "use a language tag such as en or de-CH",
+        ))
     }
 }
 

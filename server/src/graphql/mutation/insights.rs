@@ -7,15 +7,17 @@ use super::parse_uuid;
 use crate::{
     auth::Scope,
     domain::crm::{
-        Actor,
+        Actor, health,
         nba::{self, Decision},
-        signals,
+        radar, signals,
     },
     graphql::{
         context::ContextExt,
         error::IntoGqlError,
         types::insights::{
-            NextBestActionNode, SignalExamplePhrase, SignalNode, SignalStatusGql, SignalTypeGql,
+            HealthScoreNode, HealthWeight, HealthWeightInput, NextBestActionNode,
+            RiskItemStatusGql, RiskRadarItem, SignalExamplePhrase, SignalNode, SignalStatusGql,
+            SignalTypeGql,
         },
     },
 };
@@ -142,6 +144,70 @@ impl InsightsMutation {
         id: ID,
     ) -> async_graphql::Result<NextBestActionNode> {
         decide(ctx, &id, Decision::Complete).await
+    }
+
+    /// Sets the project's health weights (every measure once, 0-100 each, summing to 100) and
+    /// queues a recomputation of every account's score.
+    async fn set_health_weights(
+        &self,
+        ctx: &Context<'_>,
+        weights: Vec<HealthWeightInput>,
+    ) -> async_graphql::Result<Vec<HealthWeight>> {
+        let (db, scope, actor) = acting(ctx).await?;
+        let input: Vec<(health::Measure, i32)> = weights
+            .into_iter()
+            .map(|w| (w.measure.into(), w.weight))
+            .collect();
+        let saved = health::set_weights(db, &scope, &actor, &input)
+            .await
+            .map_err(IntoGqlError::into_gql)?;
+        let job = crate::workers::queue::NewJob::new(
+            crate::workers::jobs::REFRESH_JOB,
+            serde_json::json!({}),
+        );
+        crate::workers::queue::enqueue(db, &scope, job)
+            .await
+            .map_err(|e| crate::domain::DomainError::from(e).into_gql())?;
+        Ok(saved.into_iter().map(Into::into).collect())
+    }
+
+    /// Recomputes an account's health now (and updates the radar).
+    async fn recompute_account_health(
+        &self,
+        ctx: &Context<'_>,
+        account_id: ID,
+    ) -> async_graphql::Result<HealthScoreNode> {
+        let account_id = parse_uuid("accountId", &account_id)?;
+        let (db, scope, _) = acting(ctx).await?;
+        health::compute_account(db, &scope, account_id, chrono::Utc::now())
+            .await
+            .map(Into::into)
+            .map_err(IntoGqlError::into_gql)
+    }
+
+    /// Sets a radar item's triage state (acknowledged keeps it on the radar; resolved and
+    /// dismissed take it off).
+    async fn set_risk_item_status(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        status: RiskItemStatusGql,
+    ) -> async_graphql::Result<RiskRadarItem> {
+        let id = parse_uuid("id", &id)?;
+        let (db, scope, actor) = acting(ctx).await?;
+        let item = match status {
+            RiskItemStatusGql::Acknowledged => radar::acknowledge(db, &scope, &actor, id).await,
+            RiskItemStatusGql::Resolved => radar::resolve(db, &scope, &actor, id).await,
+            RiskItemStatusGql::Dismissed => radar::dismiss(db, &scope, &actor, id).await,
+            RiskItemStatusGql::Open => {
+                return Err(crate::graphql::error::validation(
+                    "status",
+                    "an item cannot be reopened; it comes back when its cause does",
+                ));
+            }
+        };
+        item.map(|r| RiskRadarItem::new(r, scope))
+            .map_err(IntoGqlError::into_gql)
     }
 }
 

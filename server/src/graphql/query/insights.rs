@@ -6,7 +6,9 @@ use uuid::Uuid;
 
 use crate::{
     domain::crm::{
+        health,
         nba::{self, NBA_RULES, NbaCursor, NbaFilter},
+        radar::{self, RadarCursor, RadarFilter},
         signals::{self, SignalCursor, SignalFilter as DomainSignalFilter},
     },
     graphql::{
@@ -16,8 +18,9 @@ use crate::{
         types::{
             ConnectionTotals,
             insights::{
-                NbaStatusGql, NextBestActionNode, NextBestActionRule, SignalExamplePhrase,
-                SignalNode, SignalStatusGql, SignalTypeGql,
+                HealthWeight, NbaStatusGql, NextBestActionNode, NextBestActionRule,
+                RiskItemStatusGql, RiskRadarItem, SignalExamplePhrase, SignalNode, SignalStatusGql,
+                SignalTypeGql,
             },
         },
     },
@@ -54,6 +57,15 @@ pub struct NextBestActionFilter {
     pub account_id: Option<ID>,
     /// Assigned to this user.
     pub assignee_user_id: Option<ID>,
+}
+
+/// Which radar items to list.
+#[derive(InputObject, Debug, Default)]
+pub struct RiskRadarFilter {
+    /// Only this state (default: the live ones, open and acknowledged).
+    pub status: Option<RiskItemStatusGql>,
+    /// Of this account.
+    pub account_id: Option<ID>,
 }
 
 /// CRM insight queries.
@@ -189,9 +201,57 @@ impl InsightsQuery {
             .iter()
             .map(|r| NextBestActionRule {
                 key: r.key.to_owned(),
-                description: r.description.split_whitespace().collect::<Vec<_>>().join(" "),
+                description: r
+                    .description
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 priority: r.priority,
             })
             .collect()
+    }
+
+    /// The active project's health weights (the app's defaults until it sets its own).
+    async fn health_weights(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<HealthWeight>> {
+        let (db, scope) = project_scope(ctx).await?;
+        let weights = health::weights(db, &scope)
+            .await
+            .map_err(IntoGqlError::into_gql)?;
+        Ok(weights.into_iter().map(Into::into).collect())
+    }
+
+    /// The risk radar: accounts whose health fell across a band or that carry open risk
+    /// signals, riskiest first.
+    async fn risk_radar(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<RiskRadarFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, RiskRadarItem, ConnectionTotals>> {
+        let first =
+            pagination::page_size(first).map_err(|e| validation("first", &e.to_string()))?;
+        let after = after
+            .map(|c| {
+                RadarCursor::decode(&c).ok_or_else(|| validation("after", "is not a valid cursor"))
+            })
+            .transpose()?;
+        let filter = filter.unwrap_or_default();
+        let filter = RadarFilter {
+            status: filter.status.map(Into::into),
+            account_id: optional_uuid("filter.accountId", filter.account_id.as_ref())?,
+        };
+        let (db, scope) = project_scope(ctx).await?;
+        let page = radar::list(db, &scope, &filter, first, after)
+            .await
+            .map_err(IntoGqlError::into_gql)?;
+        Ok(pagination::connection(
+            page.items,
+            after.is_some(),
+            page.has_next_page,
+            page.total_count,
+            |r| r.cursor().encode(),
+            |r| RiskRadarItem::new(r, scope),
+        ))
     }
 }

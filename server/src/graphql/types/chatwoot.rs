@@ -121,9 +121,10 @@ impl ConversationNode {
         let Some(contact) = &self.contact_global_id else {
             return Ok(None);
         };
-        let account = crate::domain::crm::contacts::account_for_contact(ctx.db()?, &self.scope, contact)
-            .await
-            .map_err(IntoGqlError::into_gql)?;
+        let account =
+            crate::domain::crm::contacts::account_for_contact(ctx.db()?, &self.scope, contact)
+                .await
+                .map_err(IntoGqlError::into_gql)?;
         Ok(account.map(|a| super::crm::CrmAccount::new(a, self.scope)))
     }
 

@@ -308,6 +308,34 @@ impl CrmAccount {
         ))
     }
 
+    /// The account's newest health score, if it has one.
+    async fn health(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::insights::HealthScoreNode>> {
+        let latest = crate::domain::crm::health::latest(ctx.db()?, &self.scope, self.uuid)
+            .await
+            .map_err(IntoGqlError::into_gql)?;
+        Ok(latest.map(Into::into))
+    }
+
+    /// The account's health history, newest first (default 90, at most 365 scores).
+    async fn health_history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Vec<super::insights::HealthScoreNode>> {
+        let first = first.unwrap_or(90);
+        if !(1..=365).contains(&first) {
+            return Err(validation("first", "must be between 1 and 365"));
+        }
+        let history =
+            crate::domain::crm::health::history(ctx.db()?, &self.scope, self.uuid, first as u64)
+                .await
+                .map_err(IntoGqlError::into_gql)?;
+        Ok(history.into_iter().map(Into::into).collect())
+    }
+
     /// The account's open and accepted next-best-actions, most urgent first.
     async fn next_best_actions(
         &self,

@@ -2,7 +2,9 @@
 //! next-best-actions, health scores and weights, and the risk radar.
 use async_graphql::{ComplexObject, Context, Enum, ID, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::enums::{NbaStatus, SignalDetector, SignalStatus, SignalType};
+use entity::enums::{
+    NbaStatus, RiskItemStatus, RiskKind, SignalDetector, SignalStatus, SignalType,
+};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -10,8 +12,9 @@ use super::{audit::EvidenceReference, crm::CrmAccount};
 use crate::{
     auth::Scope,
     domain::crm::{
-        accounts,
+        accounts, health,
         nba::NextBestAction,
+        radar,
         signals::{ExamplePhrase, Signal},
     },
     graphql::{context::ContextExt, error::IntoGqlError},
@@ -393,4 +396,313 @@ pub struct NextBestActionRule {
     pub description: String,
     /// Priority of its actions.
     pub priority: i32,
+}
+
+/// A health band.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "HealthBand")]
+pub enum HealthBandGql {
+    /// 70 and above.
+    Healthy,
+    /// 40 to 70.
+    AtRisk,
+    /// Below 40.
+    Critical,
+}
+
+impl From<health::Band> for HealthBandGql {
+    fn from(b: health::Band) -> Self {
+        match b {
+            health::Band::Healthy => Self::Healthy,
+            health::Band::AtRisk => Self::AtRisk,
+            health::Band::Critical => Self::Critical,
+        }
+    }
+}
+
+/// Direction against the previous score.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "HealthTrend")]
+pub enum HealthTrendGql {
+    /// Rose by 2 points or more.
+    Up,
+    /// Within 2 points.
+    Flat,
+    /// Fell by 2 points or more.
+    Down,
+    /// The first score.
+    New,
+}
+
+impl From<health::Trend> for HealthTrendGql {
+    fn from(t: health::Trend) -> Self {
+        match t {
+            health::Trend::Up => Self::Up,
+            health::Trend::Flat => Self::Flat,
+            health::Trend::Down => Self::Down,
+            health::Trend::New => Self::New,
+        }
+    }
+}
+
+/// A health measure.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "HealthMeasure")]
+pub enum HealthMeasureGql {
+    /// How fast the team answers the customer.
+    ReplyLatency,
+    /// Conversations still open.
+    UnresolvedConversations,
+    /// Recent churn-risk and complaint signals.
+    RecentSignals,
+    /// Time since the last message.
+    ActivityRecency,
+    /// Won, open or lost opportunities.
+    OpportunityState,
+}
+
+impl From<health::Measure> for HealthMeasureGql {
+    fn from(m: health::Measure) -> Self {
+        match m {
+            health::Measure::ReplyLatency => Self::ReplyLatency,
+            health::Measure::UnresolvedConversations => Self::UnresolvedConversations,
+            health::Measure::RecentSignals => Self::RecentSignals,
+            health::Measure::ActivityRecency => Self::ActivityRecency,
+            health::Measure::OpportunityState => Self::OpportunityState,
+        }
+    }
+}
+
+impl From<HealthMeasureGql> for health::Measure {
+    fn from(m: HealthMeasureGql) -> Self {
+        match m {
+            HealthMeasureGql::ReplyLatency => Self::ReplyLatency,
+            HealthMeasureGql::UnresolvedConversations => Self::UnresolvedConversations,
+            HealthMeasureGql::RecentSignals => Self::RecentSignals,
+            HealthMeasureGql::ActivityRecency => Self::ActivityRecency,
+            HealthMeasureGql::OpportunityState => Self::OpportunityState,
+        }
+    }
+}
+
+/// One measure's part of a score.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct HealthMeasureScore {
+    /// Which measure.
+    pub measure: HealthMeasureGql,
+    /// The raw value (hours, count, days...); none when there was nothing to measure.
+    pub value: Option<f64>,
+    /// Its 0-100 sub-score.
+    pub score: f64,
+    /// Its weight (weights sum to 100).
+    pub weight: i32,
+}
+
+/// An account's health at one point in time.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct HealthScoreNode {
+    /// Id.
+    pub id: ID,
+    /// The account.
+    pub account_id: ID,
+    /// 0-100.
+    pub score: f64,
+    /// Band of the score.
+    pub band: HealthBandGql,
+    /// The score before this one.
+    pub previous_score: Option<f64>,
+    /// The band before this one.
+    pub previous_band: Option<HealthBandGql>,
+    /// Against the previous score.
+    pub trend: HealthTrendGql,
+    /// Each measure's value, sub-score and weight.
+    pub measures: Vec<HealthMeasureScore>,
+    /// What drove it (conversations, signals, opportunities).
+    pub evidence: Vec<EvidenceReference>,
+    /// When it was computed.
+    pub computed_at: DateTime<Utc>,
+}
+
+impl From<health::HealthScore> for HealthScoreNode {
+    fn from(h: health::HealthScore) -> Self {
+        Self {
+            id: id(h.id),
+            account_id: id(h.account_id),
+            score: h.score,
+            band: h.band.into(),
+            previous_score: h.previous_score,
+            previous_band: h.previous_band.map(Into::into),
+            trend: h.trend.into(),
+            measures: h
+                .measures
+                .into_iter()
+                .map(|m| HealthMeasureScore {
+                    measure: m.measure.into(),
+                    value: m.value,
+                    score: m.score,
+                    weight: m.weight,
+                })
+                .collect(),
+            evidence: evidence(&h.evidence_refs),
+            computed_at: h.computed_at,
+        }
+    }
+}
+
+/// A measure's weight in the project's health score.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct HealthWeight {
+    /// Which measure.
+    pub measure: HealthMeasureGql,
+    /// 0-100; all weights sum to 100.
+    pub weight: i32,
+    /// The app's default (the project has not set its own).
+    pub is_default: bool,
+}
+
+impl From<health::Weight> for HealthWeight {
+    fn from(w: health::Weight) -> Self {
+        Self {
+            measure: w.measure.into(),
+            weight: w.weight,
+            is_default: w.is_default,
+        }
+    }
+}
+
+/// A weight to set.
+#[derive(async_graphql::InputObject, Debug, Clone)]
+pub struct HealthWeightInput {
+    /// Which measure.
+    pub measure: HealthMeasureGql,
+    /// 0-100.
+    pub weight: i32,
+}
+
+/// Why an account is on the radar.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "RiskKind")]
+pub enum RiskKindGql {
+    /// Its health fell across a band.
+    BandDrop,
+    /// It carries an open churn-risk or complaint signal.
+    RiskSignal,
+    /// Its score fell sharply.
+    ScoreDrop,
+    /// Put there by a person.
+    Manual,
+}
+
+impl From<RiskKind> for RiskKindGql {
+    fn from(k: RiskKind) -> Self {
+        match k {
+            RiskKind::BandDrop => Self::BandDrop,
+            RiskKind::RiskSignal => Self::RiskSignal,
+            RiskKind::ScoreDrop => Self::ScoreDrop,
+            RiskKind::Manual => Self::Manual,
+        }
+    }
+}
+
+/// Triage state of a radar item.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "RiskItemStatus")]
+pub enum RiskItemStatusGql {
+    /// New.
+    Open,
+    /// Seen; stays on the radar.
+    Acknowledged,
+    /// Handled.
+    Resolved,
+    /// Not relevant.
+    Dismissed,
+}
+
+impl From<RiskItemStatus> for RiskItemStatusGql {
+    fn from(s: RiskItemStatus) -> Self {
+        match s {
+            RiskItemStatus::Open => Self::Open,
+            RiskItemStatus::Acknowledged => Self::Acknowledged,
+            RiskItemStatus::Resolved => Self::Resolved,
+            RiskItemStatus::Dismissed => Self::Dismissed,
+        }
+    }
+}
+
+impl From<RiskItemStatusGql> for RiskItemStatus {
+    fn from(s: RiskItemStatusGql) -> Self {
+        match s {
+            RiskItemStatusGql::Open => Self::Open,
+            RiskItemStatusGql::Acknowledged => Self::Acknowledged,
+            RiskItemStatusGql::Resolved => Self::Resolved,
+            RiskItemStatusGql::Dismissed => Self::Dismissed,
+        }
+    }
+}
+
+/// An account on the risk radar, and why.
+#[derive(SimpleObject, Debug, Clone)]
+#[graphql(complex)]
+pub struct RiskRadarItem {
+    /// Id.
+    pub id: ID,
+    /// The account.
+    pub account_id: ID,
+    /// Its name.
+    pub account_name: String,
+    /// Why it is here.
+    pub kind: RiskKindGql,
+    /// Triage state.
+    pub status: RiskItemStatusGql,
+    /// Ranking (higher = riskier).
+    pub risk_score: f64,
+    /// In plain words.
+    pub explanation: String,
+    /// Health scores, signals, messages behind it.
+    pub evidence: Vec<EvidenceReference>,
+    /// Band before the drop.
+    pub from_band: Option<HealthBandGql>,
+    /// Band after the drop.
+    pub to_band: Option<HealthBandGql>,
+    /// The signal behind it.
+    pub signal_id: Option<ID>,
+    /// When it was put on the radar.
+    pub detected_at: DateTime<Utc>,
+    /// When it was resolved or dismissed.
+    pub resolved_at: Option<DateTime<Utc>>,
+    #[graphql(skip)]
+    pub account_uuid: Uuid,
+    #[graphql(skip)]
+    pub scope: Scope,
+}
+
+impl RiskRadarItem {
+    /// The API view of `r` within `scope`.
+    pub fn new(r: radar::RadarItem, scope: Scope) -> Self {
+        Self {
+            id: id(r.id),
+            account_id: id(r.account_id),
+            account_name: r.account_name,
+            kind: r.kind.into(),
+            status: r.status.into(),
+            risk_score: r.risk_score,
+            explanation: r.explanation,
+            evidence: evidence(&r.evidence_refs),
+            from_band: r.from_band.map(Into::into),
+            to_band: r.to_band.map(Into::into),
+            signal_id: r.signal_id.map(id),
+            detected_at: r.detected_at,
+            resolved_at: r.resolved_at,
+            account_uuid: r.account_id,
+            scope,
+        }
+    }
+}
+
+#[ComplexObject]
+impl RiskRadarItem {
+    /// The account.
+    async fn account(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<CrmAccount>> {
+        account_of(ctx, self.scope, Some(self.account_uuid)).await
+    }
 }
