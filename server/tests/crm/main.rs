@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod contacts;
+mod health;
 mod isolation;
 mod opportunities;
 mod pipeline;

@@ -4,8 +4,10 @@
 //! write validates its whole input first and writes nothing when any of it is bad.
 pub mod accounts;
 pub mod contacts;
+pub mod health;
 pub mod opportunities;
 pub mod pipeline;
+pub mod radar;
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, SqlErr,
