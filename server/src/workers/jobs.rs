@@ -160,7 +160,12 @@ async fn refresh(ctx: &JobContext, accounts: Option<Vec<uuid::Uuid>>) -> Result<
         Some(accounts) => {
             for account in accounts {
                 match health::compute_account(&ctx.db, &ctx.scope, account, now).await {
-                    Ok(_) | Err(crate::domain::DomainError::NotFound(_)) => {}
+                    // Merged or deleted since the job was queued: nothing to score.
+                    Ok(_)
+                    | Err(
+                        crate::domain::DomainError::NotFound(_)
+                        | crate::domain::DomainError::Conflict(_),
+                    ) => {}
                     Err(e) => return Err(failed("health scoring", e)),
                 }
             }

@@ -9,3 +9,4 @@ mod health;
 mod isolation;
 mod opportunities;
 mod pipeline;
+mod signals;

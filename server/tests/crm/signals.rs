@@ -38,6 +38,7 @@ fn labelled() -> Labelled {
 }
 
 /// Inserts message `number` of conversation `conversation` from contact `contact`.
+#[allow(clippy::too_many_arguments)]
 async fn message(
     test: &TestDb,
     scope: &Scope,

@@ -1,13 +1,16 @@
 //! CRM on conversation evidence (issue 6): accounts, their contacts (suggested from Chatwoot,
-//! confirmed by people), the per-project pipeline, opportunities with stage history, and the
-//! pipeline board. Every query is filtered by the scope's project and account scope; every
+//! confirmed by people), the per-project pipeline, opportunities with stage history, the
+//! pipeline board, signals read from customers' messages, next-best-actions, health scores and
+//! the risk radar. Every query is filtered by the scope's project and account scope; every
 //! write validates its whole input first and writes nothing when any of it is bad.
 pub mod accounts;
 pub mod contacts;
 pub mod health;
+pub mod nba;
 pub mod opportunities;
 pub mod pipeline;
 pub mod radar;
+pub mod signals;
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, SqlErr,
@@ -124,6 +127,24 @@ impl Checks {
             Err(crate::domain::DomainError::Validation(self.errors))
         }
     }
+}
+
+/// Enqueues a refresh of `accounts`' health, the radar and next-best-actions (in the caller's
+/// transaction), after a change to their inputs.
+pub(crate) async fn enqueue_refresh<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    accounts: &[Uuid],
+) -> DomainResult<()> {
+    if accounts.is_empty() {
+        return Ok(());
+    }
+    let job = crate::workers::queue::NewJob::new(
+        crate::workers::jobs::REFRESH_JOB,
+        serde_json::json!({ "account_ids": accounts }),
+    );
+    crate::workers::queue::enqueue(db, scope, job).await?;
+    Ok(())
 }
 
 /// Whether `owner` may own CRM rows of the project: only its members may.
