@@ -222,6 +222,17 @@ async fn seed_demo_chatwoot(config: &Config, args: &[String]) -> anyhow::Result<
         messages = report.counts.messages.inserted,
         "demo project synced from Chatwoot"
     );
+    let scope = crate::domain::ingest::demo::demo_scope(&pool)
+        .await
+        .context("finding the demo project")?;
+    let crm = crate::domain::crm::demo::seed_demo_accounts(&pool, &scope, 6)
+        .await
+        .context("seeding the demo accounts")?;
+    tracing::info!(
+        accounts = crm.accounts,
+        contacts = crm.linked_contacts,
+        "demo accounts seeded (signals, actions and health follow from the background jobs)"
+    );
     Ok(())
 }
 

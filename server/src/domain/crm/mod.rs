@@ -5,6 +5,7 @@
 //! write validates its whole input first and writes nothing when any of it is bad.
 pub mod accounts;
 pub mod contacts;
+pub mod demo;
 pub mod health;
 pub mod nba;
 pub mod opportunities;

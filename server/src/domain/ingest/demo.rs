@@ -35,18 +35,7 @@ pub async fn seed_demo_chatwoot(
     token: &str,
     options: &SyncOptions,
 ) -> Result<SyncReport, DemoSyncError> {
-    let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            db.get_database_backend(),
-            "select p.id from projects p join account_scopes s on s.id = p.account_scope_id \
-             where s.scope_key = $1 and p.archived_at is null order by p.created_at limit 1",
-            [DEMO_SCOPE_KEY.into()],
-        ))
-        .await
-        .map_err(DomainError::from)?
-        .ok_or(DemoSyncError::NoDemoProject)?;
-    let project_id: Uuid = row.try_get("", "id").map_err(DomainError::from)?;
-    let scope = Scope::for_project(db, project_id).await?;
+    let scope = demo_scope(db).await?;
     let source = bind_source(
         db,
         &scope,
@@ -67,4 +56,20 @@ pub async fn seed_demo_chatwoot(
         "demo project bound to Chatwoot account {account_id}"
     );
     Ok(run_sync(db, &scope, source.id, options).await?)
+}
+
+/// The demo project's scope.
+pub async fn demo_scope(db: &DatabaseConnection) -> Result<Scope, DemoSyncError> {
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "select p.id from projects p join account_scopes s on s.id = p.account_scope_id \
+             where s.scope_key = $1 and p.archived_at is null order by p.created_at limit 1",
+            [DEMO_SCOPE_KEY.into()],
+        ))
+        .await
+        .map_err(DomainError::from)?
+        .ok_or(DemoSyncError::NoDemoProject)?;
+    let project_id: Uuid = row.try_get("", "id").map_err(DomainError::from)?;
+    Ok(Scope::for_project(db, project_id).await?)
 }
