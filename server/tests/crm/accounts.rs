@@ -110,6 +110,7 @@ async fn an_invalid_update_changes_nothing_and_a_valid_one_changes_only_given_fi
     let refused = accounts::update_account(
         &test.db,
         &scope,
+        &Actor::system("test"),
         account.id,
         AccountPatch {
             name: Some("Acme 2".to_owned()),
@@ -124,6 +125,7 @@ async fn an_invalid_update_changes_nothing_and_a_valid_one_changes_only_given_fi
     let updated = accounts::update_account(
         &test.db,
         &scope,
+        &Actor::system("test"),
         account.id,
         AccountPatch {
             industry: Some(Some("Manufacturing".to_owned())),
@@ -140,6 +142,11 @@ async fn an_invalid_update_changes_nothing_and_a_valid_one_changes_only_given_fi
     assert_eq!(updated.name, "Acme");
     assert_eq!(updated.domain, None);
     assert_eq!(updated.industry.as_deref(), Some("Manufacturing"));
+    assert_eq!(
+        test.audits("crm.account.updated").await,
+        1,
+        "the refused edit left no trace"
+    );
     test.drop().await;
 }
 

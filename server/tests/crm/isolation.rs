@@ -78,6 +78,7 @@ async fn another_projects_scope_can_neither_read_nor_change_crm_rows() {
         accounts::update_account(
             &test.db,
             &theirs,
+            &Actor::system("test"),
             account.id,
             AccountPatch {
                 name: Some("Hijacked".to_owned()),
@@ -123,6 +124,7 @@ async fn another_projects_scope_can_neither_read_nor_change_crm_rows() {
         opportunities::update_opportunity(
             &test.db,
             &theirs,
+            &Actor::system("test"),
             opportunity.id,
             OpportunityPatch {
                 amount: Some(Decimal::ZERO),

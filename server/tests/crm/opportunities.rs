@@ -406,6 +406,7 @@ async fn an_invalid_move_or_update_changes_nothing() {
     let bad_update = opportunities::update_opportunity(
         &test.db,
         &scope,
+        &Actor::system("test"),
         opportunity.id,
         OpportunityPatch {
             name: Some("Renamed".to_owned()),
@@ -464,6 +465,7 @@ async fn updating_changes_only_the_given_fields() {
     let updated = opportunities::update_opportunity(
         &test.db,
         &scope,
+        &Actor::system("test"),
         opportunity.id,
         OpportunityPatch {
             amount: Some(dec("950.25")),
@@ -483,6 +485,7 @@ async fn updating_changes_only_the_given_fields() {
     assert_eq!(updated.probability, None);
     assert_eq!(updated.owner_user_id, Some(owner));
     assert_eq!(updated.stage_id, opportunity.stage_id);
+    assert_eq!(test.audits("crm.opportunity.updated").await, 1);
     test.drop().await;
 }
 

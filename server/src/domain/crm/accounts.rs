@@ -372,6 +372,7 @@ pub async fn create_account(
 pub async fn update_account(
     db: &DatabaseConnection,
     scope: &Scope,
+    actor: &Actor,
     id: Uuid,
     patch: AccountPatch,
 ) -> DomainResult<Account> {
@@ -419,7 +420,31 @@ pub async fn update_account(
         active.owner_user_id = Set(owner);
     }
     let row = if active.is_changed() {
-        active.update(&txn).await?
+        let changed: Vec<&str> = [
+            ("name", active.name.is_set()),
+            ("domain", active.domain.is_set()),
+            ("website", active.website.is_set()),
+            ("industry", active.industry.is_set()),
+            ("ownerUserId", active.owner_user_id.is_set()),
+        ]
+        .into_iter()
+        .filter_map(|(field, set)| set.then_some(field))
+        .collect();
+        let row = active.update(&txn).await?;
+        audit::record(
+            &txn,
+            AuditEntry {
+                scope: Some(*scope),
+                actor: actor.audit.clone(),
+                action: "crm.account.updated",
+                target_kind: Some("account"),
+                target_id: Some(row.id.to_string()),
+                evidence: vec![EvidenceRef::new("account", row.id)],
+                meta: json!({ "fields": changed, "name": row.name }),
+            },
+        )
+        .await?;
+        row
     } else {
         find(&txn, scope, id, false).await?
     };

@@ -534,6 +534,7 @@ async fn first_open_stage<C: ConnectionTrait>(
 pub async fn update_opportunity(
     db: &DatabaseConnection,
     scope: &Scope,
+    actor: &Actor,
     id: Uuid,
     patch: OpportunityPatch,
 ) -> DomainResult<Opportunity> {
@@ -594,7 +595,42 @@ pub async fn update_opportunity(
         active.lost_reason = Set(reason);
     }
     let row = if active.is_changed() {
-        active.update(&txn).await?
+        let changed: Vec<&str> = [
+            ("name", active.name.is_set()),
+            ("amount", active.amount.is_set()),
+            ("currency", active.currency.is_set()),
+            ("probability", active.probability.is_set()),
+            ("expectedCloseDate", active.expected_close_date.is_set()),
+            ("ownerUserId", active.owner_user_id.is_set()),
+            ("lostReason", active.lost_reason.is_set()),
+        ]
+        .into_iter()
+        .filter_map(|(field, set)| set.then_some(field))
+        .collect();
+        let row = active.update(&txn).await?;
+        audit::record(
+            &txn,
+            AuditEntry {
+                scope: Some(*scope),
+                actor: actor.audit.clone(),
+                action: "crm.opportunity.updated",
+                target_kind: Some("opportunity"),
+                target_id: Some(row.id.to_string()),
+                evidence: vec![
+                    EvidenceRef::new("opportunity", row.id),
+                    EvidenceRef::new("account", row.account_id),
+                ],
+                meta: json!({
+                    "fields": changed,
+                    "amount": row.amount.to_string(),
+                    "currency": row.currency,
+                    "probability": row.probability,
+                }),
+            },
+        )
+        .await?;
+        super::enqueue_refresh(&txn, scope, &[row.account_id]).await?;
+        row
     } else {
         row
     };

@@ -108,7 +108,7 @@ impl CrmMutation {
             Some(None) => Some(None),
             None => None,
         };
-        let (db, scope, _) = acting(ctx).await?;
+        let (db, scope, actor) = acting(ctx).await?;
         let input = AccountPatch {
             name: input.name,
             domain: patch(input.domain),
@@ -116,7 +116,7 @@ impl CrmMutation {
             industry: patch(input.industry),
             owner_user_id,
         };
-        accounts::update_account(db, &scope, id, input)
+        accounts::update_account(db, &scope, &actor, id, input)
             .await
             .map(|a| CrmAccount::new(a, scope))
             .map_err(IntoGqlError::into_gql)
@@ -358,7 +358,7 @@ impl CrmMutation {
             .as_deref()
             .map(|a| parse_money("amount", a))
             .transpose()?;
-        let (db, scope, _) = acting(ctx).await?;
+        let (db, scope, actor) = acting(ctx).await?;
         let input = OpportunityPatch {
             name: input.name,
             amount,
@@ -368,7 +368,7 @@ impl CrmMutation {
             owner_user_id,
             lost_reason: patch(input.lost_reason),
         };
-        opportunities::update_opportunity(db, &scope, id, input)
+        opportunities::update_opportunity(db, &scope, &actor, id, input)
             .await
             .map(|o| OpportunityNode::new(o, None, scope))
             .map_err(IntoGqlError::into_gql)
