@@ -18,6 +18,7 @@ use crate::{
     pages::{
         conversations::{ContactPage, ConversationsPage, ThreadPage},
         crm::{AccountPage, AccountsPage, PipelinePage},
+        insights::{ActionsPage, RadarPage, SignalsPage},
         login::LoginPage,
         not_found::NotFound,
         projects::ProjectsPage,
@@ -74,6 +75,9 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("accounts") view=AccountsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("accounts"), ParamSegment("id")) view=AccountPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("pipeline") view=PipelinePage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("signals") view=SignalsPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("actions") view=ActionsPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("radar") view=RadarPage ssr=SsrMode::Async/>
                 </Routes>
             </Shell>
         </Router>

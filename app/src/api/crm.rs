@@ -75,6 +75,17 @@ pub struct AccountDetail {
     pub opportunities: Vec<OpportunityRow>,
 }
 
+/// The conversations of an account's confirmed contacts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountConversationsView {
+    /// Newest activity first.
+    pub rows: Vec<super::chatwoot::ConversationRow>,
+    /// Confirmed contacts.
+    pub contacts: usize,
+    /// Some contact has more conversations than are listed.
+    pub more: bool,
+}
+
 /// Sum and weighted forecast of one currency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TotalRow {
@@ -408,4 +419,37 @@ pub async fn move_opportunity(
     )
     .await?;
     Ok(())
+}
+
+/// Most conversations listed per contact on an account page.
+#[cfg(feature = "ssr")]
+const CONVERSATIONS_PER_CONTACT: usize = 25;
+
+/// The conversations of an account's confirmed contacts, newest activity first.
+#[server(endpoint = "crm/account-conversations")]
+pub async fn account_conversations(
+    account_id: String,
+) -> Result<AccountConversationsView, ServerFnError> {
+    let detail = load_account(account_id).await?;
+    let confirmed: Vec<String> = detail
+        .contacts
+        .into_iter()
+        .filter(|c| c.status == "CONFIRMED")
+        .map(|c| c.contact_id)
+        .collect();
+    let mut rows = Vec::new();
+    let mut more = false;
+    for contact in &confirmed {
+        let page =
+            super::chatwoot::list_conversations(None, None, Some(contact.clone()), None).await?;
+        more |= page.next.is_some() || page.rows.len() > CONVERSATIONS_PER_CONTACT;
+        rows.extend(page.rows.into_iter().take(CONVERSATIONS_PER_CONTACT));
+    }
+    // RFC 3339 times of one offset sort as text.
+    rows.sort_by(|a, b| b.last_activity.cmp(&a.last_activity));
+    Ok(AccountConversationsView {
+        rows,
+        contacts: confirmed.len(),
+        more,
+    })
 }

@@ -4,6 +4,7 @@ pub mod chatwoot;
 pub mod crm;
 #[cfg(feature = "ssr")]
 pub mod executor;
+pub mod insights;
 pub mod projects;
 pub mod search;
 pub mod session;

@@ -9,7 +9,7 @@ use crate::{
 
 /// Areas of the product that are not built yet, shown in the navigation as upcoming so the
 /// map of the product is visible from day one; they become links as they land.
-const UPCOMING_AREAS: &[&str] = &["Signals", "Offers", "Campaigns", "Outbound"];
+const UPCOMING_AREAS: &[&str] = &["Offers", "Campaigns", "Outbound"];
 
 /// The frame every page renders inside.
 #[component]
@@ -28,6 +28,9 @@ pub fn Shell(children: Children) -> impl IntoView {
                         <li><A href="/search">"Search"</A></li>
                         <li><A href="/accounts">"Accounts"</A></li>
                         <li><A href="/pipeline">"Pipeline"</A></li>
+                        <li><A href="/signals">"Signals"</A></li>
+                        <li><A href="/actions">"Actions"</A></li>
+                        <li><A href="/radar">"Radar"</A></li>
                         <li><A href="/settings">"Settings"</A></li>
                         {UPCOMING_AREAS
                             .iter()

@@ -5,9 +5,14 @@ use leptos_router::hooks::{use_location, use_params_map};
 use crate::{
     api::{
         chatwoot::{ConversationRow, list_conversations, load_contact, load_thread},
-        error_text,
+        error_text, field_error,
+        insights::{ConversationAccountView, CreateAccountFromContact, conversation_account},
     },
-    components::feedback::{EmptyState, Loading},
+    components::{
+        feedback::{EmptyState, Loading},
+        forms::{FormError, action_error},
+    },
+    session_state::use_session,
 };
 
 /// `%XX` escapes decoded (a fragment may arrive encoded); invalid escapes stay as they are.
@@ -155,6 +160,7 @@ pub fn ThreadPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let thread = Resource::new(id, |id| load_thread(id, None));
+    let crm = Resource::new(id, conversation_account);
     // The message a link points at (`#cwmsg:…`). CSS `:target` covers full page loads; the
     // router's in-app navigation changes the URL without updating `:target`, so the fragment
     // is also read here and marks the message with a class.
@@ -190,6 +196,7 @@ pub fn ThreadPage() -> impl IntoView {
                                 }}
                                 {format!(" · {} · inbox {} · {} message(s)", c.status, c.inbox_id.unwrap_or_default(), t.total)}
                             </p>
+                            <ConversationCrm crm/>
                             <ol class="thread" data-testid="thread">
                                 {t.messages.into_iter().map(|m| {
                                     let class = format!(
@@ -222,6 +229,73 @@ pub fn ThreadPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// The account the conversation's contact belongs to, or a form creating one from the contact.
+#[component]
+fn ConversationCrm(crm: Resource<Result<ConversationAccountView, ServerFnError>>) -> impl IntoView {
+    let state = use_session();
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let csrf = match state.session.await {
+                    Ok(Some(s)) => s.csrf_token,
+                    _ => String::new(),
+                };
+                match crm.await {
+                    Ok(ConversationAccountView { account: Some(a), .. }) => view! {
+                        <div class="crm-link" data-testid="conversation-account">
+                            "Account: " <strong>{a.name}</strong> " · "
+                            <a href=format!("/accounts/{}", a.id)>"Open account"</a>
+                        </div>
+                    }.into_any(),
+                    Ok(ConversationAccountView { account: None, contact: Some(contact) }) => view! {
+                        <CreateAccountFromContactForm contact csrf/>
+                    }.into_any(),
+                    Ok(_) => ().into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert">{error_text(&e)}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn CreateAccountFromContactForm(
+    contact: crate::api::insights::ContactSeed,
+    csrf: String,
+) -> impl IntoView {
+    let create = ServerAction::<CreateAccountFromContact>::new();
+    let error = action_error(create.value());
+    let name_error = move || error.get().and_then(|e| field_error(&e, "name"));
+    let domain_error = move || error.get().and_then(|e| field_error(&e, "domain"));
+    view! {
+        <div class="crm-link" data-testid="create-account-from-contact">
+            <p class="crm-link-title">{format!("{} is not on an account yet.", contact.label)}</p>
+            <ActionForm action=create attr:class="form inline">
+                <input type="hidden" name="contact_id" value=contact.contact_id.clone()/>
+                <input type="hidden" name="csrf" value=csrf/>
+                <div class="field">
+                    <label for="new-account-name">"Account name"</label>
+                    <input id="new-account-name" name="name" required=true maxlength="200"
+                        value=contact.account_name.clone() aria-invalid=move || name_error().is_some().to_string()/>
+                    <Show when=move || name_error().is_some()>
+                        <p class="field-error" role="alert">{name_error}</p>
+                    </Show>
+                </div>
+                <div class="field">
+                    <label for="new-account-domain">"Email domain"</label>
+                    <input id="new-account-domain" name="domain" value=contact.domain.clone().unwrap_or_default()
+                        aria-invalid=move || domain_error().is_some().to_string()/>
+                    <Show when=move || domain_error().is_some()>
+                        <p class="field-error" role="alert">{domain_error}</p>
+                    </Show>
+                </div>
+                <button type="submit" class="btn-primary">"Create account from this contact"</button>
+            </ActionForm>
+            <FormError error fields=&["name", "domain"]/>
+        </div>
     }
 }
 

@@ -7,21 +7,25 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     api::{
+        chatwoot::ConversationRow,
         crm::{
-            AccountDetail, BoardView, CreateAccount, CreateOpportunity, DecideContact,
-            MoveOpportunity, SuggestContacts, TotalRow, list_accounts, load_account, load_board,
+            AccountConversationsView, AccountDetail, BoardView, CreateAccount, CreateOpportunity,
+            DecideContact, MoveOpportunity, SuggestContacts, TotalRow, account_conversations,
+            list_accounts, load_account, load_board,
         },
         error_text,
+        insights::{AccountInsightsView, RecomputeHealth, account_insights},
     },
     components::{
         feedback::{EmptyState, Loading},
         forms::{Field, FormError, action_error},
     },
+    pages::insights::{AccountInsightsSections, when},
     session_state::use_session,
 };
 
 /// Renders `inner(csrf)` for a signed-in user with a working project, guidance otherwise.
-fn with_project<V: IntoView + 'static>(
+pub(crate) fn with_project<V: IntoView + 'static>(
     inner: impl Fn(String) -> V + Send + Sync + Copy + 'static,
 ) -> impl IntoView {
     let state = use_session();
@@ -154,6 +158,24 @@ fn Account(csrf: String) -> impl IntoView {
         },
         |(id, ..)| load_account(id),
     );
+    // Health, signals and actions; recomputed health, confirmed contacts and new
+    // opportunities change them.
+    let recompute = ServerAction::<RecomputeHealth>::new();
+    let insights = Resource::new(
+        move || {
+            (
+                id.get(),
+                recompute.version().get(),
+                decide.version().get(),
+                create.version().get(),
+            )
+        },
+        |(id, ..)| account_insights(id),
+    );
+    let conversations = Resource::new(
+        move || (id.get(), decide.version().get()),
+        |(id, _)| account_conversations(id),
+    );
     let csrf = StoredValue::new(csrf);
     let create_error = action_error(create.value());
     let decide_error = action_error(decide.value());
@@ -162,7 +184,8 @@ fn Account(csrf: String) -> impl IntoView {
             {move || Suspend::new(async move {
                 match account.await {
                     Ok(detail) => view! {
-                        <AccountBody detail csrf=csrf.get_value() suggest decide create create_error decide_error/>
+                        <AccountBody detail csrf=csrf.get_value() suggest decide create create_error decide_error
+                            insights recompute conversations/>
                     }.into_any(),
                     Err(e) => view! { <p class="form-error" role="alert">{error_text(&e)}</p> }.into_any(),
                 }
@@ -180,8 +203,12 @@ fn AccountBody(
     create: ServerAction<CreateOpportunity>,
     create_error: Signal<Option<String>>,
     decide_error: Signal<Option<String>>,
+    insights: Resource<Result<AccountInsightsView, ServerFnError>>,
+    recompute: ServerAction<RecomputeHealth>,
+    conversations: Resource<Result<AccountConversationsView, ServerFnError>>,
 ) -> impl IntoView {
     let a = detail.account;
+    let insights_csrf = csrf.clone();
     // Each form's children own their copies.
     let (suggest_account, create_account) = (a.id.clone(), a.id.clone());
     let (suggest_csrf, create_csrf) = (csrf.clone(), csrf.clone());
@@ -241,6 +268,7 @@ fn AccountBody(
             <dt>"Industry"</dt><dd>{a.industry.clone().unwrap_or_else(|| "—".to_owned())}</dd>
             <dt>"Status"</dt><dd>{a.status.to_lowercase()}</dd>
         </dl>
+        <AccountInsightsSections account_id=a.id.clone() insights recompute csrf=insights_csrf/>
         <section class="panel">
             <h2>"Contacts"</h2>
             <ActionForm action=suggest attr:class="form inline">
@@ -257,6 +285,7 @@ fn AccountBody(
                 <tbody>{contacts}</tbody>
             </table>
         </section>
+        <AccountConversationsSection conversations/>
         <section class="panel">
             <h2>"Opportunities"</h2>
             <table class="data-table" data-testid="account-opportunities">
@@ -281,6 +310,59 @@ fn AccountBody(
         </section>
     }
     .into_any()
+}
+
+/// The conversations of the account's confirmed contacts.
+#[component]
+fn AccountConversationsSection(
+    conversations: Resource<Result<AccountConversationsView, ServerFnError>>,
+) -> impl IntoView {
+    view! {
+        <section class="panel" data-testid="account-conversations">
+            <h2>"Conversations"</h2>
+            <Transition fallback=|| view! { <Loading label="Loading conversations…"/> }>
+                {move || Suspend::new(async move {
+                    match conversations.await {
+                        Ok(c) if c.contacts == 0 => view! {
+                            <p class="muted">"Confirm a contact above to see their conversations here."</p>
+                        }.into_any(),
+                        Ok(c) if c.rows.is_empty() => view! {
+                            <p class="muted">"The confirmed contacts have no conversations yet."</p>
+                        }.into_any(),
+                        Ok(c) => view! {
+                            <table class="data-table">
+                                <thead><tr>
+                                    <th scope="col">"#"</th><th scope="col">"Contact"</th>
+                                    <th scope="col">"Status"</th><th scope="col">"Last activity"</th>
+                                </tr></thead>
+                                <tbody>
+                                    {c.rows.into_iter().map(conversation_row).collect_view()}
+                                </tbody>
+                            </table>
+                            {c.more.then(|| view! {
+                                <p class="muted">"Showing each contact's latest conversations; their contact pages list all."</p>
+                            })}
+                        }.into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert">{error_text(&e)}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+fn conversation_row(row: ConversationRow) -> impl IntoView {
+    view! {
+        <tr data-testid="account-conversation">
+            <td><a href=format!("/conversations/{}", row.id)>{row.display_id.map(|d| format!("#{d}")).unwrap_or_else(|| "Open".to_owned())}</a></td>
+            <td>{match row.contact_id.clone() {
+                Some(id) => view! { <a href=format!("/contacts/{id}")>{row.contact_name.clone()}</a> }.into_any(),
+                None => view! { <span>{row.contact_name.clone()}</span> }.into_any(),
+            }}</td>
+            <td><span class=format!("status status-{}", row.status)>{row.status.clone()}</span></td>
+            <td>{row.last_activity.as_deref().map(when).unwrap_or_default()}</td>
+        </tr>
+    }
 }
 
 /// The pipeline board.

@@ -1,6 +1,7 @@
 //! One module per page.
 pub mod conversations;
 pub mod crm;
+pub mod insights;
 pub mod login;
 pub mod not_found;
 pub mod projects;
