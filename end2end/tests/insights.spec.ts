@@ -57,7 +57,7 @@ test("a customer's conversation leads to an account whose deal is won, an action
   await createDeal.getByLabel("Name").fill(dealName);
   await createDeal.getByLabel("Amount").fill("4200");
   await createDeal.getByRole("button", { name: "Create opportunity" }).click();
-  await expect(page.getByTestId("account-opportunity").filter({ hasText: dealName })).toContainText("4200 EUR");
+  await expect(page.getByTestId("account-opportunity").filter({ hasText: dealName })).toContainText("4200.00 EUR");
   await page.getByRole("link", { name: "Pipeline", exact: true }).click();
   const column = (stage: string) => page.locator(`[data-testid="board-column"][data-stage="${stage}"]`);
   const card = page.getByTestId("board-card").filter({ hasText: dealName });
