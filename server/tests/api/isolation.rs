@@ -35,6 +35,7 @@ struct Secrets {
     source_id: String,
     contact_id: String,
     conversation_id: String,
+    message_id: String,
     crm_account_id: String,
     crm_link_id: String,
     opportunity_id: String,
@@ -235,6 +236,7 @@ async fn arrange_project_a(app: &TestApp) -> Secrets {
         source_id: source["id"].as_str().unwrap().to_owned(),
         contact_id: mirror.contact,
         conversation_id: mirror.open_conversation,
+        message_id: mirror.message,
         token_id: created["apiToken"]["id"].as_str().unwrap().to_owned(),
         crm_account_id: crm.account_id,
         crm_link_id: crm.link_id,
@@ -543,6 +545,11 @@ fn crm_cases(a: &Secrets, add: &mut impl FnMut(&'static str, &str, Value)) {
 fn insight_cases(a: &Secrets, add: &mut impl FnMut(&'static str, &str, Value)) {
     let i = &a.insights;
     add(
+        "message",
+        "query($id: ID!) { message(id: $id) { id content conversationId } }",
+        json!({ "id": a.message_id }),
+    );
+    add(
         "signals",
         "{ signals(first: 100) { totalCount edges { node { id summary account { id name } } } } }",
         json!({}),
@@ -806,6 +813,7 @@ async fn a_user_of_another_project_gets_nothing_of_project_a_from_any_root_field
         "dismissNextBestAction",
         "recomputeAccountHealth",
         "setRiskItemStatus",
+        "message",
     ] {
         assert!(
             code_of(field).iter().all(|c| *c == "NOT_FOUND"),

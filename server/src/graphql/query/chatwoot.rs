@@ -14,8 +14,8 @@ use crate::{
         types::{
             ConnectionTotals,
             chatwoot::{
-                ContactFilter, ContactNode, ConversationFilter, ConversationNode, SourceSync,
-                SyncRun,
+                ContactFilter, ContactNode, ConversationFilter, ConversationNode, MessageNode,
+                SourceSync, SyncRun,
             },
         },
     },
@@ -145,6 +145,24 @@ impl ChatwootQuery {
             .await
             .map(|c| ConversationNode::new(c, scope))
             .map_err(IntoGqlError::into_gql)
+    }
+
+    /// One message of the active project (e.g. to follow evidence to its conversation).
+    async fn message(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<MessageNode> {
+        let db = ctx.db()?;
+        let (_, scope, _) = ctx
+            .auth()?
+            .require_scope(db)
+            .await
+            .map_err(IntoGqlError::into_gql)?;
+        let found = crate::domain::ingest::lookup::messages_by_ids(db, &scope, &[id.0])
+            .await
+            .map_err(IntoGqlError::into_gql)?;
+        found
+            .into_iter()
+            .next()
+            .map(MessageNode::from)
+            .ok_or_else(|| crate::domain::DomainError::NotFound("message").into_gql())
     }
 
     /// Sync status of each of the active project's sources.

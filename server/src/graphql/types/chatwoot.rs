@@ -40,6 +40,10 @@ pub struct ContactNode {
     pub identifier: Option<String>,
     /// Chatwoot custom attributes.
     pub custom_attributes: Json<serde_json::Value>,
+    /// Chatwoot's additional attributes (company name, city, country, description...).
+    pub additional_attributes: Json<serde_json::Value>,
+    /// The company the contact gave Chatwoot (`company_name` or `company`), if any.
+    pub company_name: Option<String>,
     /// Last update in Chatwoot.
     pub updated_at: Option<DateTime<Utc>>,
 }
@@ -54,6 +58,22 @@ impl From<Contact> for ContactNode {
             email: c.email,
             phone_number: c.phone_number,
             identifier: c.identifier,
+            company_name: ["company_name", "company"].iter().find_map(|key| {
+                c.data
+                    .pointer(&format!("/additional_attributes/{key}"))
+                    .or_else(|| c.custom_attributes.get(key))
+                    .and_then(|v| v.as_str())
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_owned)
+            }),
+            additional_attributes: Json(
+                c.data
+                    .get("additional_attributes")
+                    .filter(|v| v.is_object())
+                    .cloned()
+                    .unwrap_or_else(|| serde_json::json!({})),
+            ),
             custom_attributes: Json(c.custom_attributes),
             updated_at: c.updated_at,
         }
