@@ -1282,7 +1282,7 @@ mod tests {
             .iter()
             .find(|h| h.signal_type == SignalType::ChurnRisk)
             .map(|h| h.matched.to_lowercase());
-        assert_eq!(churn.as_deref(), Some("not renew"));
+        assert_eq!(churn.as_deref(), Some("will not renew"));
     }
 
     #[test]
