@@ -196,9 +196,15 @@ async fn the_database_refuses_a_self_approval_written_around_the_service() {
         .await;
 
     // Assert
-    let error = direct.expect_err("the trigger refuses it").to_string();
+    let error = direct.expect_err("the trigger refuses it");
     assert!(
-        error.contains("requires an approver other than its author"),
+        offers::violates_constraint(&error, "offer_approvals_not_self_approved"),
+        "the service maps this error to its four-eyes conflict: {error}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("requires an approver other than its author"),
         "{error}"
     );
     assert_eq!(test.count("offer_approvals").await, 0);

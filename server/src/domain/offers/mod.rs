@@ -960,8 +960,9 @@ fn policy(mode: &str, threshold: Decimal, row: &offers::Model, requires: bool) -
     })
 }
 
-/// Whether `e` is the named constraint (or constraint trigger) refusing a write.
-pub(crate) fn violates_constraint(e: &DbErr, name: &str) -> bool {
+/// Whether `e` is the named constraint (or a trigger raising under that constraint name, like
+/// `offer_approvals_not_self_approved`) refusing a write.
+pub fn violates_constraint(e: &DbErr, name: &str) -> bool {
     let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = e else {
         return false;
     };

@@ -193,10 +193,13 @@ pub struct CampaignNode {
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// Campaign id.
     #[graphql(skip)]
     pub uuid: Uuid,
+    /// Segment id.
     #[graphql(skip)]
     pub segment_uuid: Option<Uuid>,
+    /// The project it belongs to (for nested lookups).
     #[graphql(skip)]
     pub scope: Scope,
 }

@@ -157,10 +157,13 @@ pub struct OfferNode {
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// The domain offer the fields come from.
     #[graphql(skip)]
     pub inner: Offer,
+    /// Lines and decisions already read with it (a listing loads them on demand).
     #[graphql(skip)]
     pub preloaded: Option<(Vec<OfferItem>, Vec<OfferApproval>)>,
+    /// The project it belongs to (for nested lookups).
     #[graphql(skip)]
     pub scope: Scope,
 }
