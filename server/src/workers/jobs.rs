@@ -194,3 +194,25 @@ pub fn register_crm_refresh(registry: &mut JobRegistry) {
         refresh(&ctx, payload.account_ids).await
     });
 }
+
+#[derive(Deserialize)]
+struct DispatchPayload {
+    campaign_id: Uuid,
+}
+
+/// Registers `campaign_dispatch` (payload `{ "campaign_id": uuid }`): starts the campaign when
+/// its schedule is due, queues its next members and finishes it when nobody is left. A
+/// campaign deleted since is nothing to do.
+pub fn register_campaign_dispatch(registry: &mut JobRegistry) {
+    use crate::domain::campaigns::dispatch::{DISPATCH_JOB, run};
+    registry.register(DISPATCH_JOB, |ctx: JobContext| async move {
+        let payload: DispatchPayload = serde_json::from_value(ctx.payload.clone())
+            .map_err(|e| JobError::fatal(format!("invalid {DISPATCH_JOB} payload: {e}")))?;
+        match run(&ctx.db, &ctx.scope, payload.campaign_id, chrono::Utc::now()).await {
+            Ok(_) | Err(crate::domain::DomainError::NotFound(_)) => Ok(()),
+            Err(e) => Err(JobError::retryable(format!(
+                "campaign dispatch failed: {e}"
+            ))),
+        }
+    });
+}

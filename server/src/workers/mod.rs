@@ -48,6 +48,7 @@ pub fn registry(config: &Config) -> JobRegistry {
         },
     );
     jobs::register_crm_refresh(&mut registry);
+    jobs::register_campaign_dispatch(&mut registry);
     registry
 }
 

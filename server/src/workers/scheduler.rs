@@ -1,6 +1,8 @@
 //! The scheduler: every tick, enqueues a Chatwoot sync for each enabled source whose last sync
 //! job is older than its `sync_interval_seconds`, and a CRM refresh (health, radar,
-//! next-best-actions) for each live project whose last one is older than the refresh interval. Safe to run in every process: the live-job
+//! next-best-actions) for each live project whose last one is older than the refresh interval;
+//! a campaign dispatch for each running (or due scheduled) campaign; and expires offers past
+//! their validity. Safe to run in every process: the live-job
 //! dedupe index and the recency check make concurrent ticks enqueue one job, not several.
 use std::time::Duration;
 
@@ -74,8 +76,8 @@ pub async fn enqueue_due_crm_refreshes<C: ConnectionTrait>(
     Ok(result.rows_affected())
 }
 
-/// Runs [`enqueue_due_syncs`] and [`enqueue_due_crm_refreshes`] every `tick` until `stop`
-/// turns true.
+/// Runs [`enqueue_due_syncs`], [`enqueue_due_crm_refreshes`], the campaign dispatches and the
+/// offer expiry every `tick` until `stop` turns true.
 pub fn spawn(
     db: DatabaseConnection,
     tick: Duration,
@@ -93,6 +95,17 @@ pub fn spawn(
                 Ok(0) => {}
                 Ok(n) => tracing::info!(enqueued = n, "scheduled CRM refreshes"),
                 Err(e) => tracing::warn!(error = %e, "CRM refresh scheduling failed"),
+            }
+            match crate::domain::campaigns::dispatch::enqueue_due(&db).await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(enqueued = n, "scheduled campaign dispatches"),
+                Err(e) => tracing::warn!(error = %e, "campaign dispatch scheduling failed"),
+            }
+            // Cheap when nothing is due; a direct call, as expiry needs no worker.
+            match crate::domain::offers::expire_due(&db, chrono::Utc::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(expired = n, "expired offers"),
+                Err(e) => tracing::warn!(error = %e, "offer expiry failed"),
             }
             tokio::select! {
                 () = tokio::time::sleep(tick) => {}

@@ -41,6 +41,7 @@ struct Secrets {
     opportunity_id: String,
     stage_ids: Vec<String>,
     insights: Insights,
+    sales: Sales,
 }
 
 /// A's signal, next-best-action, radar item, health score and example phrase.
@@ -166,6 +167,77 @@ async fn arrange_crm(app: &TestApp, alice: As<'_>, contact_id: &str) -> Crm {
     }
 }
 
+/// A's offer (submitted: approved at once, its discount is within the threshold), saved segment
+/// and campaign (waiting for approval), made through the API as alice.
+struct Sales {
+    offer_id: String,
+    segment_id: String,
+    campaign_id: String,
+}
+
+async fn arrange_sales(app: &TestApp, alice: As<'_>, account_id: &str, contact_id: &str) -> Sales {
+    let offer = app
+        .gql(
+            alice,
+            "mutation($i: CreateOfferInput!) { createOffer(input: $i) { id } }",
+            json!({ "i": { "title": "alphatag offer", "accountId": account_id, "contactId": contact_id,
+                           "currency": "EUR", "items": [{ "name": "alphatag seats", "quantity": "2",
+                           "unitPrice": "4242.42", "discountPct": "5" }] } }),
+        )
+        .await;
+    let offer_id = offer["data"]["createOffer"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("offer created: {offer}"))
+        .to_owned();
+    let submitted = app
+        .gql(
+            alice,
+            "mutation($id: ID!) { submitOffer(id: $id) { status } }",
+            json!({ "id": offer_id }),
+        )
+        .await;
+    assert_eq!(submitted["data"]["submitOffer"]["status"], "APPROVED");
+    let segment = app
+        .gql(
+            alice,
+            "mutation($i: SaveCampaignSegmentInput!) { saveCampaignSegment(input: $i) { id } }",
+            json!({ "i": { "name": "alphatag segment", "definition": { "has_email": {} } } }),
+        )
+        .await;
+    let segment_id = segment["data"]["saveCampaignSegment"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("segment saved: {segment}"))
+        .to_owned();
+    let campaign = app
+        .gql(
+            alice,
+            "mutation($i: CreateCampaignInput!) { createCampaign(input: $i) { id } }",
+            json!({ "i": { "name": "alphatag campaign", "segmentId": segment_id,
+                           "messageTemplate": "Hi {{first_name}}, alphatag news" } }),
+        )
+        .await;
+    let campaign_id = campaign["data"]["createCampaign"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("campaign created: {campaign}"))
+        .to_owned();
+    let submitted = app
+        .gql(
+            alice,
+            "mutation($id: ID!) { submitCampaign(id: $id) { status } }",
+            json!({ "id": campaign_id }),
+        )
+        .await;
+    assert_eq!(
+        submitted["data"]["submitCampaign"]["status"],
+        "PENDING_APPROVAL"
+    );
+    Sales {
+        offer_id,
+        segment_id,
+        campaign_id,
+    }
+}
+
 async fn arrange_project_a(app: &TestApp) -> Secrets {
     let (alice, project_id) = app.user_with_project("alice", "Alpha Confidential").await;
     let bound = app
@@ -188,6 +260,7 @@ async fn arrange_project_a(app: &TestApp) -> Secrets {
     let mirror = app.seed_mirror(&project_id, 9001, "alphatag").await;
     let crm = arrange_crm(app, As::Session(&alice), &mirror.contact).await;
     let insights = arrange_insights(app, &project_id, &crm.account_id, &mirror.message).await;
+    let sales = arrange_sales(app, As::Session(&alice), &crm.account_id, &mirror.contact).await;
     let audit = app
         .gql(
             As::Session(&alice),
@@ -229,6 +302,11 @@ async fn arrange_project_a(app: &TestApp) -> Secrets {
         insights.radar_id.clone(),
         insights.phrase_id.clone(),
     ]);
+    markers.extend([
+        sales.offer_id.clone(),
+        sales.segment_id.clone(),
+        sales.campaign_id.clone(),
+    ]);
     for edge in audit["data"]["auditEvents"]["edges"].as_array().unwrap() {
         markers.push(edge["node"]["id"].as_str().unwrap().to_owned());
     }
@@ -243,6 +321,7 @@ async fn arrange_project_a(app: &TestApp) -> Secrets {
         opportunity_id: crm.opportunity_id,
         stage_ids: crm.stage_ids,
         insights,
+        sales,
         markers,
         project_id,
     }
@@ -403,6 +482,8 @@ fn cases(a: &Secrets) -> BTreeMap<&'static str, Vec<(String, Value)>> {
     );
     crm_cases(a, &mut add);
     insight_cases(a, &mut add);
+    offer_cases(a, &mut add);
+    campaign_cases(a, &mut add);
     cases
 }
 
@@ -649,6 +730,153 @@ fn insight_cases(a: &Secrets, add: &mut impl FnMut(&'static str, &str, Value)) {
     );
 }
 
+/// Cases of the offer root fields: listings would show A's offer, writes aim at it.
+fn offer_cases(a: &Secrets, add: &mut impl FnMut(&'static str, &str, Value)) {
+    let offer = &a.sales.offer_id;
+    add(
+        "offers",
+        "{ offers(first: 100) { totalCount edges { node { id title total items { name } approvals { id policy } contact { id } messagePreview } } } }",
+        json!({}),
+    );
+    add(
+        "offers",
+        "query($f: OfferFilter) { offers(filter: $f) { totalCount edges { node { id } } } }",
+        json!({ "f": { "status": "APPROVED", "accountId": a.crm_account_id } }),
+    );
+    add(
+        "offer",
+        "query($id: ID!) { offer(id: $id) { id title items { name } } }",
+        json!({ "id": offer }),
+    );
+    add(
+        "offerApprovalInbox",
+        "{ offerApprovalInbox { id title } }",
+        json!({}),
+    );
+    add(
+        "createOffer",
+        "mutation($i: CreateOfferInput!) { createOffer(input: $i) { id title } }",
+        json!({ "i": { "title": "stolen", "accountId": a.crm_account_id, "contactId": a.contact_id,
+                        "items": [{ "name": "x", "quantity": "1", "unitPrice": "1" }] } }),
+    );
+    add(
+        "updateOffer",
+        "mutation($id: ID!) { updateOffer(id: $id, input: { title: \"hijacked\" }) { id title } }",
+        json!({ "id": offer }),
+    );
+    for field in ["submitOffer", "sendOffer"] {
+        add(
+            field,
+            &format!("mutation($id: ID!) {{ {field}(id: $id) {{ id title status }} }}"),
+            json!({ "id": offer }),
+        );
+    }
+    add(
+        "approveOffer",
+        "mutation($id: ID!) { approveOffer(id: $id, comment: \"by B\") { id status } }",
+        json!({ "id": offer }),
+    );
+    add(
+        "rejectOffer",
+        "mutation($id: ID!) { rejectOffer(id: $id, comment: \"by B\") { id status } }",
+        json!({ "id": offer }),
+    );
+    add(
+        "recordOfferAnswer",
+        "mutation($id: ID!) { recordOfferAnswer(id: $id, accepted: false) { id status } }",
+        json!({ "id": offer }),
+    );
+}
+
+/// Cases of the segment and campaign root fields.
+fn campaign_cases(a: &Secrets, add: &mut impl FnMut(&'static str, &str, Value)) {
+    let segment = &a.sales.segment_id;
+    let campaign = &a.sales.campaign_id;
+    add(
+        "campaignSegments",
+        "{ campaignSegments { id name definition lastCount } }",
+        json!({}),
+    );
+    add(
+        "campaignSegment",
+        "query($id: ID!) { campaignSegment(id: $id) { id name } }",
+        json!({ "id": segment }),
+    );
+    add(
+        "previewSegment",
+        "query($d: JSON!) { previewSegment(definition: $d) { count sample { id name email } } }",
+        json!({ "d": { "and": [] } }),
+    );
+    add(
+        "previewSegment",
+        "query($d: JSON!) { previewSegment(definition: $d) { count sample { id } } }",
+        json!({ "d": { "contact_attribute": { "key": "name", "op": "contains", "value": "alphatag" } } }),
+    );
+    add(
+        "saveCampaignSegment",
+        "mutation($i: SaveCampaignSegmentInput!) { saveCampaignSegment(input: $i) { id name lastCount } }",
+        json!({ "i": { "name": "Bravo segment", "definition": { "has_email": {} } } }),
+    );
+    add(
+        "saveCampaignSegment",
+        "mutation($i: SaveCampaignSegmentInput!) { saveCampaignSegment(input: $i) { id name } }",
+        json!({ "i": { "id": segment, "name": "hijacked", "definition": { "and": [] } } }),
+    );
+    add(
+        "deleteCampaignSegment",
+        "mutation($id: ID!) { deleteCampaignSegment(id: $id) }",
+        json!({ "id": segment }),
+    );
+    add(
+        "campaigns",
+        "{ campaigns(first: 100) { totalCount edges { node { id name messageTemplate segment { id name } report { counts { total } series { bucket } } } } } }",
+        json!({}),
+    );
+    add(
+        "campaigns",
+        "query($f: CampaignFilter) { campaigns(filter: $f) { totalCount edges { node { id } } } }",
+        json!({ "f": { "status": "PENDING_APPROVAL" } }),
+    );
+    add(
+        "campaign",
+        "query($id: ID!) { campaign(id: $id) { id name report(bucket: DAY) { counts { total } } } }",
+        json!({ "id": campaign }),
+    );
+    add(
+        "createCampaign",
+        "mutation($i: CreateCampaignInput!) { createCampaign(input: $i) { id name } }",
+        json!({ "i": { "name": "stolen", "segmentId": segment, "messageTemplate": "Hi" } }),
+    );
+    add(
+        "updateCampaign",
+        "mutation($id: ID!) { updateCampaign(id: $id, input: { name: \"hijacked\" }) { id name } }",
+        json!({ "id": campaign }),
+    );
+    add(
+        "approveCampaign",
+        "mutation($id: ID!) { approveCampaign(id: $id) { id status } }",
+        json!({ "id": campaign }),
+    );
+    add(
+        "rejectCampaign",
+        "mutation($id: ID!) { rejectCampaign(id: $id, comment: \"by B\") { id status } }",
+        json!({ "id": campaign }),
+    );
+    for field in [
+        "submitCampaign",
+        "startCampaign",
+        "pauseCampaign",
+        "resumeCampaign",
+        "cancelCampaign",
+    ] {
+        add(
+            field,
+            &format!("mutation($id: ID!) {{ {field}(id: $id) {{ id name status }} }}"),
+            json!({ "id": campaign }),
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_user_of_another_project_gets_nothing_of_project_a_from_any_root_field() {
     // Arrange
@@ -756,6 +984,7 @@ async fn a_user_of_another_project_gets_nothing_of_project_a_from_any_root_field
         "A keeps its Chatwoot account"
     );
     assert_crm_unchanged(&app, &a).await;
+    assert_sales_unchanged(&app, &a).await;
     // The CRM cases really ran: reads answer with B's own (empty) data, writes aimed at A are
     // told A's rows do not exist.
     let code_of = |field: &str| -> Vec<&Value> {
@@ -780,9 +1009,24 @@ async fn a_user_of_another_project_gets_nothing_of_project_a_from_any_root_field
         "riskRadar",
         "backfillSignals",
         "setHealthWeights",
+        "offers",
+        "offerApprovalInbox",
+        "campaignSegments",
+        "previewSegment",
+        "campaigns",
     ] {
         assert!(code_of(field).iter().all(|c| c.is_null()), "{field} failed");
     }
+    // B saves its own segment once (the second try is B's own duplicate name); A's is not found.
+    assert_eq!(
+        code_of("saveCampaignSegment"),
+        [
+            &Value::Null,
+            &json!("NOT_FOUND"),
+            &json!("VALIDATION"),
+            &json!("NOT_FOUND")
+        ]
+    );
     // B adds its own phrase once; the second try is B's own duplicate.
     assert_eq!(
         code_of("addSignalExamplePhrase"),
@@ -814,6 +1058,26 @@ async fn a_user_of_another_project_gets_nothing_of_project_a_from_any_root_field
         "recomputeAccountHealth",
         "setRiskItemStatus",
         "message",
+        "offer",
+        "createOffer",
+        "updateOffer",
+        "submitOffer",
+        "approveOffer",
+        "rejectOffer",
+        "sendOffer",
+        "recordOfferAnswer",
+        "campaignSegment",
+        "deleteCampaignSegment",
+        "campaign",
+        "createCampaign",
+        "updateCampaign",
+        "submitCampaign",
+        "approveCampaign",
+        "rejectCampaign",
+        "startCampaign",
+        "pauseCampaign",
+        "resumeCampaign",
+        "cancelCampaign",
     ] {
         assert!(
             code_of(field).iter().all(|c| *c == "NOT_FOUND"),
@@ -935,5 +1199,51 @@ async fn assert_crm_unchanged(app: &TestApp, a: &Secrets) {
             1,
             "A's stage {position} unchanged"
         );
+    }
+}
+
+/// A's offer, segment and campaign are as alice left them, and nothing was sent.
+async fn assert_sales_unchanged(app: &TestApp, a: &Secrets) {
+    let sales = &a.sales;
+    for (what, sql) in [
+        (
+            "offer",
+            format!(
+                "select count(*) from offers where id = '{}' and status = 'approved' \
+                 and title = 'alphatag offer' and outbound_message_id is null",
+                sales.offer_id
+            ),
+        ),
+        (
+            "offer decision",
+            format!(
+                "select count(*) from offer_approvals where offer_id = '{}'",
+                sales.offer_id
+            ),
+        ),
+        (
+            "segment",
+            format!(
+                "select count(*) from campaign_segments where id = '{}' and name = 'alphatag segment'",
+                sales.segment_id
+            ),
+        ),
+        (
+            "campaign",
+            format!(
+                "select count(*) from campaigns where id = '{}' and status = 'pending_approval' \
+                 and name = 'alphatag campaign' and segment_id = '{}'",
+                sales.campaign_id, sales.segment_id
+            ),
+        ),
+        (
+            "outbox",
+            format!(
+                "select 1 - count(*) from outbound_messages where project_id = '{}'",
+                a.project_id
+            ),
+        ),
+    ] {
+        assert_eq!(app.count(&sql).await, 1, "A's {what} unchanged");
     }
 }

@@ -32,7 +32,7 @@ use crate::{
 
 /// The pool, the caller's working project and the actor its writes are recorded as: the
 /// caller's audit string (`user:` or `token:`) with the user behind it.
-async fn acting<'a>(
+pub(super) async fn acting<'a>(
     ctx: &'a Context<'_>,
 ) -> async_graphql::Result<(&'a DatabaseConnection, Scope, Actor)> {
     let db = ctx.db()?;
@@ -49,7 +49,7 @@ fn optional_uuid(field: &str, id: Option<&ID>) -> async_graphql::Result<Option<U
 }
 
 /// A patch field: omitted keeps (`None`), null clears (`Some(None)`).
-fn patch<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
+pub(super) fn patch<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
     match value {
         MaybeUndefined::Undefined => None,
         MaybeUndefined::Null => Some(None),
@@ -58,7 +58,7 @@ fn patch<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
 }
 
 /// The evidence kinds a person may attach to a stage change (audit kinds are static names).
-fn evidence_kind(kind: &str) -> Option<&'static str> {
+pub(super) fn evidence_kind(kind: &str) -> Option<&'static str> {
     match kind.trim() {
         "message" => Some("message"),
         "conversation" => Some("conversation"),

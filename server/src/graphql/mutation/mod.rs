@@ -1,9 +1,11 @@
 //! The root mutation: one object per area, merged. Cookie sessions must send their CSRF token
 //! (checked in `graphql::execute` before any of these runs).
 mod auth;
+mod campaigns;
 mod crm;
 mod embeddings;
 mod insights;
+mod offers;
 mod projects;
 mod sync;
 mod tokens;
@@ -23,6 +25,8 @@ pub struct MutationRoot(
     embeddings::EmbeddingsMutation,
     crm::CrmMutation,
     insights::InsightsMutation,
+    offers::OffersMutation,
+    campaigns::CampaignsMutation,
 );
 
 /// Parses an `ID` argument that must be a UUID.

@@ -1,9 +1,11 @@
 //! The root query: one object per area, merged.
 mod audit;
+mod campaigns;
 mod chatwoot;
 mod crm;
 mod identity;
 mod insights;
+mod offers;
 mod projects;
 mod search;
 mod system;
@@ -23,4 +25,6 @@ pub struct QueryRoot(
     search::SearchQuery,
     crm::CrmQuery,
     insights::InsightsQuery,
+    offers::OffersQuery,
+    campaigns::CampaignsQuery,
 );

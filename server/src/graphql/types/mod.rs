@@ -1,9 +1,11 @@
 //! API types: separate from table models, so the schema is not the database.
 pub mod audit;
+pub mod campaigns;
 pub mod chatwoot;
 pub mod crm;
 pub mod identity;
 pub mod insights;
+pub mod offers;
 pub mod project;
 pub mod search;
 pub mod source;
