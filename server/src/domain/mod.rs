@@ -6,6 +6,7 @@ pub mod demo;
 pub mod error;
 pub mod identity;
 pub mod ingest;
+pub mod outbound;
 pub mod projects;
 pub mod rag;
 pub mod tokens;
