@@ -7,6 +7,7 @@ mod graphql;
 mod health;
 mod identity;
 mod isolation;
+mod outbound;
 mod pages;
 mod schema_sdl;
 mod search;

@@ -32,7 +32,7 @@ use crate::{
 
 /// The pool, the caller's working project and the actor its writes are recorded as: the
 /// caller's audit string (`user:` or `token:`) with the user behind it.
-async fn acting<'a>(
+pub(super) async fn acting<'a>(
     ctx: &'a Context<'_>,
 ) -> async_graphql::Result<(&'a DatabaseConnection, Scope, Actor)> {
     let db = ctx.db()?;

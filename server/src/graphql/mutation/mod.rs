@@ -4,6 +4,7 @@ mod auth;
 mod crm;
 mod embeddings;
 mod insights;
+mod outbound;
 mod projects;
 mod sync;
 mod tokens;
@@ -23,6 +24,7 @@ pub struct MutationRoot(
     embeddings::EmbeddingsMutation,
     crm::CrmMutation,
     insights::InsightsMutation,
+    outbound::OutboundMutation,
 );
 
 /// Parses an `ID` argument that must be a UUID.

@@ -4,6 +4,7 @@ mod chatwoot;
 mod crm;
 mod identity;
 mod insights;
+mod outbound;
 mod projects;
 mod search;
 mod system;
@@ -23,4 +24,5 @@ pub struct QueryRoot(
     search::SearchQuery,
     crm::CrmQuery,
     insights::InsightsQuery,
+    outbound::OutboundQuery,
 );

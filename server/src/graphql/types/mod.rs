@@ -4,6 +4,7 @@ pub mod chatwoot;
 pub mod crm;
 pub mod identity;
 pub mod insights;
+pub mod outbound;
 pub mod project;
 pub mod search;
 pub mod source;
