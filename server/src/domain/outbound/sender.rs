@@ -104,10 +104,22 @@ impl SenderOptions {
         }
     }
 
-    /// The lease actually used: at least four request timeouts, so a renewed lease cannot run
-    /// out while its request is still in flight.
+    /// The lease actually used: never shorter than twice the longest a Chatwoot call can
+    /// take (a read with all its inline retries and `Retry-After` waits), so a lease renewed
+    /// before a call cannot run out while the call is still in flight.
     fn effective_lease(&self) -> Duration {
-        self.lease.max(self.client.timeout.saturating_mul(4))
+        let retry = &self.client.retry;
+        let longest_call = self
+            .client
+            .timeout
+            .saturating_mul(retry.max_retries.saturating_add(1))
+            .saturating_add(
+                retry
+                    .max_retry_after
+                    .max(retry.max_delay)
+                    .saturating_mul(retry.max_retries),
+            );
+        self.lease.max(longest_call.saturating_mul(2))
     }
 }
 
@@ -991,7 +1003,9 @@ async fn renew(db: &DatabaseConnection, id: Uuid, options: &SenderOptions) -> Re
     Ok(result.rows_affected() == 1)
 }
 
-/// Claims one batch and delivers it. Tests call it until it reports idle.
+/// Claims one batch and delivers it. Tests call it until it reports idle. A message whose
+/// delivery fails on the database is left to its lease (it is reconciled once the lease
+/// expires) and the batch goes on with the others.
 pub async fn process_batch(
     db: &DatabaseConnection,
     options: &SenderOptions,
@@ -999,7 +1013,11 @@ pub async fn process_batch(
     let (claimed, mut report) = claim(db, options).await?;
     let mut clients = Clients::default();
     for c in claimed {
-        deliver(db, options, c, &mut clients, &mut report).await?;
+        let id = c.message_id;
+        if let Err(e) = deliver(db, options, c, &mut clients, &mut report).await {
+            tracing::warn!(message = %id, error = %e, "outbound delivery interrupted");
+            report.lost += 1;
+        }
     }
     Ok(report)
 }
@@ -1602,6 +1620,9 @@ pub fn start(db: &DatabaseConnection, config: &Config, name: &str) -> Option<Out
         config.outbound_batch_size,
     );
     options.client = crate::workers::sync_options(config).client;
+    // The sender backs off on its own; one inline retry of a reconciliation read is enough and
+    // keeps the lease (sized from the longest call) short.
+    options.client.retry.max_retries = 1;
     tracing::info!(batch = options.batch_size, "outbound sender started");
     Some(OutboundSender::spawn(
         db.clone(),
@@ -1673,6 +1694,19 @@ mod tests {
             d >= Duration::from_secs(24) && d <= Duration::from_secs(36),
             "{d:?}"
         );
+    }
+
+    #[test]
+    fn the_lease_outlasts_the_longest_chatwoot_call_twice() {
+        let mut options = SenderOptions::new("t", 1);
+        options.lease = Duration::from_secs(10);
+        options.client.timeout = Duration::from_secs(30);
+        options.client.retry.max_retries = 1;
+        options.client.retry.max_retry_after = Duration::from_secs(60);
+        // Two tries of 30 s and one wait of 60 s, twice over.
+        assert_eq!(options.effective_lease(), Duration::from_secs(240));
+        options.lease = Duration::from_secs(900);
+        assert_eq!(options.effective_lease(), Duration::from_secs(900));
     }
 
     #[test]
