@@ -306,3 +306,68 @@ async fn messages_to_two_contacts_go_to_each_contacts_conversation() {
     );
     f.drop().await;
 }
+
+#[tokio::test]
+async fn the_background_sender_delivers_queued_messages_until_shut_down() {
+    // Arrange
+    let f = Fixture::new().await;
+    let sender = sender::OutboundSender::spawn(
+        f.db().clone(),
+        f.options("background"),
+        std::time::Duration::from_millis(50),
+    );
+
+    // Act
+    let id = f.approved("Sent by the loop").await;
+    let mut status = f.status(id).await;
+    for _ in 0..100 {
+        if status == "sent" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        status = f.status(id).await;
+    }
+    sender.shutdown().await;
+
+    // Assert
+    assert_eq!(status, "sent");
+    assert_eq!(f.posted_to_first().len(), 1);
+    f.drop().await;
+}
+
+#[tokio::test]
+async fn retryable_failures_give_up_after_the_maximum_attempts() {
+    // Arrange: two tries allowed, Chatwoot rate-limits both.
+    let f = Fixture::new().await;
+    let id = f.approved("Persistent").await;
+    f.test
+        .run(&format!(
+            "update outbound_messages set max_attempts = 2 where id = '{id}'"
+        ))
+        .await;
+    f.fake.inject_rate_limit(2, None);
+
+    // Act
+    let first = f.send().await;
+    let second = f.send().await;
+    let third = f.send().await;
+
+    // Assert
+    assert_eq!(first.retry_scheduled, 1, "{first:?}");
+    assert_eq!(second.failed, 1, "{second:?}");
+    assert!(third.is_idle());
+    assert_eq!(f.status(id).await, "failed");
+    assert_eq!(f.attempt_statuses(id).await, ["failed", "failed"]);
+    assert_eq!(
+        f.test
+            .scalar(&format!(
+                "select count(*) from outbound_attempts where outbound_message_id = '{id}' \
+                 and attempt_no = 2 and retryable = false and http_status = 429"
+            ))
+            .await,
+        1,
+        "the last attempt says no retry follows"
+    );
+    assert!(f.posted_to_first().is_empty());
+    f.drop().await;
+}
