@@ -163,6 +163,24 @@ pub struct Config {
     /// next-best-actions of every project are recomputed on schedule.
     #[serde(default = "default_crm_refresh_minutes")]
     pub crm_refresh_minutes: u64,
+    /// `REVINTEL_OUTBOUND_SENDER`: run the outbound sender with the workers (`serve` with
+    /// `REVINTEL_WORKERS` on, or `worker`).
+    #[serde(default = "default_true")]
+    pub outbound_sender: bool,
+    /// `REVINTEL_OUTBOUND_BATCH_SIZE`: messages the sender claims at once.
+    #[serde(default = "default_outbound_batch_size")]
+    pub outbound_batch_size: usize,
+    /// `REVINTEL_OUTBOUND_POLL_SECONDS`: how long an idle sender waits before looking again.
+    #[serde(default = "default_outbound_poll_seconds")]
+    pub outbound_poll_seconds: u64,
+}
+
+fn default_outbound_batch_size() -> usize {
+    20
+}
+
+fn default_outbound_poll_seconds() -> u64 {
+    5
 }
 
 fn default_signal_similarity_threshold() -> f64 {
@@ -241,6 +259,9 @@ impl Default for Config {
             rag_index_private_notes: true,
             signal_similarity_threshold: default_signal_similarity_threshold(),
             crm_refresh_minutes: default_crm_refresh_minutes(),
+            outbound_sender: true,
+            outbound_batch_size: default_outbound_batch_size(),
+            outbound_poll_seconds: default_outbound_poll_seconds(),
         }
     }
 }

@@ -4,7 +4,8 @@
 //! `meta.current_page`), `GET .../conversations` (25 per page under `data.meta` /
 //! `data.payload`, `status` defaulting to `open` like Chatwoot), `GET
 //! .../conversations/{display_id}/messages` (`before` / `after` message-id paging) and `POST
-//! .../conversations/{display_id}/messages`, checks the `api_access_token` header (401) and
+//! .../conversations/{display_id}/messages` (keeping the posted `content_attributes`, as
+//! Chatwoot does), checks the `api_access_token` header (401) and
 //! the account (404), and can inject 429s with `Retry-After`, 5xx bursts, a hard failure after N
 //! requests and per-request latency.
 pub mod generate;
@@ -516,6 +517,18 @@ async fn create_message(
                 at: now,
             },
         );
+        // Chatwoot keeps `content_attributes` (an object, or JSON text of one) on the message;
+        // `echo_id` is only relayed over websockets, so the fake does not keep it either.
+        let attributes = match body.get("content_attributes") {
+            Some(Value::Object(map)) => Some(Value::Object(map.clone())),
+            Some(Value::String(text)) => serde_json::from_str::<Value>(text)
+                .ok()
+                .filter(Value::is_object),
+            _ => None,
+        };
+        if let (Some(id), Some(attributes)) = (id, attributes) {
+            world.set_content_attributes(account_id, id, attributes);
+        }
         id.and_then(|id| {
             let account = world.account(account_id)?;
             let message = world.message(account_id, id)?;

@@ -322,6 +322,31 @@ impl World {
         Some(id)
     }
 
+    /// Replaces a message's `content_attributes` (what a POST sent along). False when the
+    /// message does not exist.
+    pub fn set_content_attributes(
+        &mut self,
+        account_id: i64,
+        message_id: i64,
+        attributes: Value,
+    ) -> bool {
+        let Some(account) = self.accounts.get_mut(&account_id) else {
+            return false;
+        };
+        match account
+            .messages
+            .values_mut()
+            .flatten()
+            .find(|m| m.id == message_id)
+        {
+            Some(message) => {
+                message.content_attributes = attributes;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Replaces a message's text in place (an edit). Chatwoot does not bump the conversation's
     /// activity for edits, so only webhooks or a full re-scan reveal them.
     pub fn edit_message(

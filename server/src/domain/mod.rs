@@ -9,6 +9,7 @@ pub mod identity;
 pub mod ingest;
 pub mod offers;
 pub mod outbound_handoff;
+pub mod outbound;
 pub mod projects;
 pub mod rag;
 pub mod tokens;

@@ -100,8 +100,8 @@ struct DetectPayload {
     waits: u32,
 }
 
-/// Registers `crm_detect_signals` (payload `{ "message_ids": [text], "waits": n }`): detects
-/// signals, re-enqueues itself for messages whose chunks have no vector yet, then refreshes the
+/// Registers `crm_detect_signals` (payload `{ "message_ids": [text], "waits": n }`): applies
+/// inbound stop phrases (opt-outs), detects signals, re-enqueues itself for messages whose chunks have no vector yet, then refreshes the
 /// affected accounts' health, the radar and next-best-actions.
 pub fn register_signal_detection(registry: &mut JobRegistry, options: DetectOptions) {
     registry.register(DETECT_JOB, move |ctx: JobContext| async move {
@@ -114,6 +114,15 @@ pub fn register_signal_detection(registry: &mut JobRegistry, options: DetectOpti
                 signals::MAX_DETECT_MESSAGES
             )));
         }
+        // Stop phrases first: an opt-out must not wait for signals, and both read the same
+        // freshly ingested messages. Idempotent, so a re-run of this job is harmless.
+        crate::domain::outbound::policies::apply_inbound_opt_outs(
+            &ctx.db,
+            &ctx.scope,
+            &payload.message_ids,
+        )
+        .await
+        .map_err(|e| JobError::retryable(format!("applying inbound opt-outs failed: {e}")))?;
         let provider = crate::domain::rag::provider();
         let report = signals::detect(
             &ctx.db,

@@ -60,16 +60,19 @@ pub fn worker_settings(config: &Config, name: &str) -> WorkerSettings {
     }
 }
 
-/// The worker pool and the scheduler of one process.
+/// The worker pool, the scheduler and the outbound sender of one process.
 pub struct Background {
     pool: WorkerPool,
     scheduler: JoinHandle<()>,
+    sender: Option<crate::domain::outbound::sender::OutboundSender>,
     stop: watch::Sender<bool>,
 }
 
 impl Background {
-    /// Starts the pool and the scheduler as configured.
+    /// Starts the pool, the scheduler and (unless `REVINTEL_OUTBOUND_SENDER=false`) the
+    /// outbound sender as configured.
     pub fn start(db: DatabaseConnection, config: &Config, name: &str) -> Self {
+        let sender = crate::domain::outbound::sender::start(&db, config, name);
         let pool = WorkerPool::start(
             db.clone(),
             registry(config),
@@ -94,14 +97,18 @@ impl Background {
         Self {
             pool,
             scheduler,
+            sender,
             stop,
         }
     }
 
-    /// Stops the scheduler and drains the pool.
+    /// Stops the scheduler and the sender and drains the pool.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.scheduler.await;
+        if let Some(sender) = self.sender {
+            sender.shutdown().await;
+        }
         self.pool.shutdown().await;
         tracing::info!("workers stopped");
     }

@@ -42,6 +42,48 @@ struct Secrets {
     stage_ids: Vec<String>,
     insights: Insights,
     sales: Sales,
+    outbound: Outbound,
+}
+
+/// A's outbound message (waiting for approval) and the opt-out policy of A's contact.
+struct Outbound {
+    message_id: String,
+    policy_id: String,
+}
+
+/// A's outbound rows, made through the API as alice.
+async fn arrange_outbound(app: &TestApp, alice: As<'_>, contact_id: &str) -> Outbound {
+    let created = app
+        .gql(
+            alice,
+            "mutation($i: CreateOutboundMessageInput!) { createOutboundMessage(input: $i) { id } }",
+            json!({ "i": { "contactId": contact_id, "content": "alphatag outbound offer" } }),
+        )
+        .await;
+    let message_id = created["data"]["createOutboundMessage"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("created: {created}"))
+        .to_owned();
+    app.gql(
+        alice,
+        "mutation($id: ID!) { submitOutboundMessage(id: $id) { id } }",
+        json!({ "id": message_id }),
+    )
+    .await;
+    let policy = app
+        .gql(
+            alice,
+            "mutation($c: ID!) { optOutContact(contactId: $c, channel: \"email\", reason: \"alphatag reason\") { id } }",
+            json!({ "c": contact_id }),
+        )
+        .await;
+    Outbound {
+        message_id,
+        policy_id: policy["data"]["optOutContact"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("opted out: {policy}"))
+            .to_owned(),
+    }
 }
 
 /// A's signal, next-best-action, radar item, health score and example phrase.
@@ -261,6 +303,7 @@ async fn arrange_project_a(app: &TestApp) -> Secrets {
     let crm = arrange_crm(app, As::Session(&alice), &mirror.contact).await;
     let insights = arrange_insights(app, &project_id, &crm.account_id, &mirror.message).await;
     let sales = arrange_sales(app, As::Session(&alice), &crm.account_id, &mirror.contact).await;
+    let outbound = arrange_outbound(app, As::Session(&alice), &mirror.contact).await;
     let audit = app
         .gql(
             As::Session(&alice),
@@ -301,6 +344,8 @@ async fn arrange_project_a(app: &TestApp) -> Secrets {
         insights.action_id.clone(),
         insights.radar_id.clone(),
         insights.phrase_id.clone(),
+        outbound.message_id.clone(),
+        outbound.policy_id.clone(),
     ]);
     markers.extend([
         sales.offer_id.clone(),
@@ -322,6 +367,7 @@ async fn arrange_project_a(app: &TestApp) -> Secrets {
         stage_ids: crm.stage_ids,
         insights,
         sales,
+        outbound,
         markers,
         project_id,
     }
@@ -484,7 +530,70 @@ fn cases(a: &Secrets) -> BTreeMap<&'static str, Vec<(String, Value)>> {
     insight_cases(a, &mut add);
     offer_cases(a, &mut add);
     campaign_cases(a, &mut add);
+    outbound_cases(a, &mut add);
     cases
+}
+
+/// Cases of the outbound root fields: listings answer with B's own (empty) data, everything
+/// aimed at A's message or contact is told it does not exist.
+fn outbound_cases(a: &Secrets, add: &mut impl FnMut(&'static str, &str, Value)) {
+    let m = &a.outbound.message_id;
+    add(
+        "outboundMessages",
+        "{ outboundMessages(first: 100) { totalCount edges { node { id content contactId contact { id name } attempts { attemptNo error } } } } }",
+        json!({}),
+    );
+    add(
+        "outboundMessages",
+        "query($f: OutboundMessageFilter) { outboundMessages(filter: $f) { totalCount edges { node { id } } } }",
+        json!({ "f": { "contactId": a.contact_id, "status": "PENDING_APPROVAL", "originKind": "MANUAL" } }),
+    );
+    add(
+        "outboundMessage",
+        "query($id: ID!) { outboundMessage(id: $id) { id content attempts { attemptNo } } }",
+        json!({ "id": m }),
+    );
+    add(
+        "contactChannelPolicies",
+        "query($c: ID!) { contactChannelPolicies(contactId: $c) { contactId policies { id channel optOutReason } } }",
+        json!({ "c": a.contact_id }),
+    );
+    add(
+        "createOutboundMessage",
+        "mutation($i: CreateOutboundMessageInput!) { createOutboundMessage(input: $i) { id content } }",
+        json!({ "i": { "contactId": a.contact_id, "conversationId": a.conversation_id, "content": "from B" } }),
+    );
+    for field in [
+        "submitOutboundMessage",
+        "approveOutboundMessage",
+        "cancelOutboundMessage",
+    ] {
+        add(
+            field,
+            &format!("mutation($id: ID!) {{ {field}(id: $id) {{ id content status }} }}"),
+            json!({ "id": m }),
+        );
+    }
+    add(
+        "rejectOutboundMessage",
+        "mutation($id: ID!) { rejectOutboundMessage(id: $id, reason: \"by B\") { id content } }",
+        json!({ "id": m }),
+    );
+    add(
+        "optOutContact",
+        "mutation($c: ID!) { optOutContact(contactId: $c, channel: \"all\", reason: \"by B\") { id optedOut } }",
+        json!({ "c": a.contact_id }),
+    );
+    add(
+        "optInContact",
+        "mutation($c: ID!) { optInContact(contactId: $c, channel: \"email\") { id optedOut } }",
+        json!({ "c": a.contact_id }),
+    );
+    add(
+        "setContactFrequencyCap",
+        "mutation($c: ID!) { setContactFrequencyCap(contactId: $c, channel: \"all\", cap: 0, windowSeconds: 60) { id frequencyCap } }",
+        json!({ "c": a.contact_id }),
+    );
 }
 
 /// Cases of the CRM root fields: reads that would list A's rows, writes aimed at them.
@@ -985,6 +1094,7 @@ async fn a_user_of_another_project_gets_nothing_of_project_a_from_any_root_field
     );
     assert_crm_unchanged(&app, &a).await;
     assert_sales_unchanged(&app, &a).await;
+    assert_outbound_unchanged(&app, &a).await;
     // The CRM cases really ran: reads answer with B's own (empty) data, writes aimed at A are
     // told A's rows do not exist.
     let code_of = |field: &str| -> Vec<&Value> {
@@ -1014,6 +1124,7 @@ async fn a_user_of_another_project_gets_nothing_of_project_a_from_any_root_field
         "campaignSegments",
         "previewSegment",
         "campaigns",
+        "outboundMessages",
     ] {
         assert!(code_of(field).iter().all(|c| c.is_null()), "{field} failed");
     }
@@ -1078,6 +1189,16 @@ async fn a_user_of_another_project_gets_nothing_of_project_a_from_any_root_field
         "pauseCampaign",
         "resumeCampaign",
         "cancelCampaign",
+        "outboundMessage",
+        "contactChannelPolicies",
+        "createOutboundMessage",
+        "submitOutboundMessage",
+        "approveOutboundMessage",
+        "rejectOutboundMessage",
+        "cancelOutboundMessage",
+        "optOutContact",
+        "optInContact",
+        "setContactFrequencyCap",
     ] {
         assert!(
             code_of(field).iter().all(|c| *c == "NOT_FOUND"),
@@ -1246,4 +1367,45 @@ async fn assert_sales_unchanged(app: &TestApp, a: &Secrets) {
     ] {
         assert_eq!(app.count(&sql).await, 1, "A's {what} unchanged");
     }
+/// A's outbound message still waits for approval, and A's contact keeps exactly its own
+/// opt-out.
+async fn assert_outbound_unchanged(app: &TestApp, a: &Secrets) {
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from outbound_messages where id = '{}' \
+             and status = 'pending_approval' and approved_at is null",
+            a.outbound.message_id
+        ))
+        .await,
+        1,
+        "A's message unchanged"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from outbound_messages where project_id = '{}'",
+            a.project_id
+        ))
+        .await,
+        1,
+        "nothing written to A's outbound"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from contact_channel_policies where contact_global_id = '{}'",
+            a.contact_id
+        ))
+        .await,
+        1,
+        "A's contact has only its own policy"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from contact_channel_policies where id = '{}' and opted_out \
+             and channel = 'email' and frequency_cap is null",
+            a.outbound.policy_id
+        ))
+        .await,
+        1,
+        "A's opt-out unchanged"
+    );
 }

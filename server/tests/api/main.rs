@@ -8,6 +8,7 @@ mod health;
 mod identity;
 mod isolation;
 mod offers;
+mod outbound;
 mod pages;
 mod schema_sdl;
 mod search;

@@ -6,6 +6,7 @@ mod crm;
 mod embeddings;
 mod insights;
 mod offers;
+mod outbound;
 mod projects;
 mod sync;
 mod tokens;
@@ -27,6 +28,7 @@ pub struct MutationRoot(
     insights::InsightsMutation,
     offers::OffersMutation,
     campaigns::CampaignsMutation,
+    outbound::OutboundMutation,
 );
 
 /// Parses an `ID` argument that must be a UUID.

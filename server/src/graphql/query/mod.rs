@@ -6,6 +6,7 @@ mod crm;
 mod identity;
 mod insights;
 mod offers;
+mod outbound;
 mod projects;
 mod search;
 mod system;
@@ -27,4 +28,5 @@ pub struct QueryRoot(
     insights::InsightsQuery,
     offers::OffersQuery,
     campaigns::CampaignsQuery,
+    outbound::OutboundQuery,
 );

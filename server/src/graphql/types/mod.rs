@@ -6,6 +6,7 @@ pub mod crm;
 pub mod identity;
 pub mod insights;
 pub mod offers;
+pub mod outbound;
 pub mod project;
 pub mod search;
 pub mod source;

@@ -1,6 +1,7 @@
 //! The Chatwoot REST client (reqwest): contacts, conversations (`status=all`) and a
 //! conversation's messages, with the `api_access_token` header, timeouts, and retries with
-//! exponential backoff + jitter on 429/5xx/timeouts that honour `Retry-After`.
+//! exponential backoff + jitter on 429/5xx/timeouts that honour `Retry-After`; and posting a
+//! message (one try: the outbound sender owns its retries).
 use std::{
     fmt,
     sync::{
@@ -260,23 +261,67 @@ impl ChatwootClient {
             return serde_json::from_slice(&bytes)
                 .map_err(|e| ChatwootError::Decode(format!("{}: {e}", url.path())));
         }
-        Err(match status {
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => ChatwootError::Unauthorized {
-                status: status.as_u16(),
-            },
-            StatusCode::NOT_FOUND => ChatwootError::NotFound {
-                path: url.path().to_owned(),
-            },
-            StatusCode::TOO_MANY_REQUESTS => ChatwootError::RateLimited { retry_after },
-            s if s.is_server_error() => ChatwootError::Server {
-                status: s.as_u16(),
-                retry_after,
-            },
-            s => ChatwootError::Rejected {
-                status: s.as_u16(),
-                detail: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
-            },
-        })
+        Err(http_error(status, retry_after, &bytes, url))
+    }
+
+    /// Posts a message into the conversation with display id `display_id` (`body` as Chatwoot's
+    /// `POST .../messages` takes it) and returns the created message. Sent exactly once, never
+    /// retried here: a POST that failed ambiguously (5xx, timeout) may have created the message,
+    /// so only a caller that can check for it first (the outbound sender) may try again. A 2xx
+    /// whose body is not JSON still means the message exists: it answers `Value::Null`.
+    pub async fn create_message(
+        &self,
+        display_id: i64,
+        body: &Value,
+    ) -> Result<Value, ChatwootError> {
+        let path = format!("conversations/{display_id}/messages");
+        let url = self
+            .account_base
+            .join(&path)
+            .map_err(|e| ChatwootError::Config(format!("path {path:?}: {e}")))?;
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let response = self
+            .http
+            .post(url.clone())
+            .header("api_access_token", &self.token)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .json(body)
+            .send()
+            .await
+            .map_err(transport_error)?;
+        let status = response.status();
+        let retry_after = retry_after(response.headers());
+        let bytes = response.bytes().await.map_err(transport_error)?;
+        if status.is_success() {
+            return Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null));
+        }
+        Err(http_error(status, retry_after, &bytes, &url))
+    }
+}
+
+/// The error of a non-2xx answer to a request for `url`.
+fn http_error(
+    status: StatusCode,
+    retry_after: Option<Duration>,
+    bytes: &[u8],
+    url: &Url,
+) -> ChatwootError {
+    match status {
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => ChatwootError::Unauthorized {
+            status: status.as_u16(),
+        },
+        StatusCode::NOT_FOUND => ChatwootError::NotFound {
+            path: url.path().to_owned(),
+        },
+        StatusCode::TOO_MANY_REQUESTS => ChatwootError::RateLimited { retry_after },
+        s if s.is_server_error() => ChatwootError::Server {
+            status: s.as_u16(),
+            retry_after,
+        },
+        s => ChatwootError::Rejected {
+            status: s.as_u16(),
+            detail: String::from_utf8_lossy(bytes).chars().take(200).collect(),
+        },
     }
 }
 

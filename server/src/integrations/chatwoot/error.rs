@@ -71,6 +71,28 @@ impl ChatwootError {
         )
     }
 
+    /// The HTTP status Chatwoot answered with, when it answered at all.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Self::Unauthorized { status }
+            | Self::Server { status, .. }
+            | Self::Rejected { status, .. } => Some(*status),
+            Self::NotFound { .. } => Some(404),
+            Self::RateLimited { .. } => Some(429),
+            Self::Timeout | Self::Transport(_) | Self::Decode(_) | Self::Config(_) => None,
+        }
+    }
+
+    /// Whether a write that failed this way may still have been applied: a 5xx can come from a
+    /// proxy after Rails committed, a timeout or a reset connection may hide a success. A 429
+    /// comes from the rate limiter before the app, and other 4xx answers are refusals.
+    pub fn may_have_been_applied(&self) -> bool {
+        matches!(
+            self,
+            Self::Server { .. } | Self::Timeout | Self::Transport(_) | Self::Decode(_)
+        )
+    }
+
     /// The delay Chatwoot asked for with `Retry-After`, if any.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
