@@ -47,6 +47,7 @@ DATABASE_URL="${DB_URL%/*}/${E2E_DB}" "$ROOT/target/debug/server" seed-demo-chat
 DATABASE_URL="${DB_URL%/*}/${E2E_DB}" REVINTEL_DEMO_SEED=true APP_ENV=test \
   REVINTEL_TELEGRAM_BOT_TOKEN=e2e-bot-token REVINTEL_TELEGRAM_API_BASE="http://${FAKE_TELEGRAM_ADDR}" \
   REVINTEL_TELEGRAM_WEBHOOK_SECRET=e2e-webhook-secret FAKE_TELEGRAM_URL="http://${FAKE_TELEGRAM_ADDR}" \
+  FAKE_CHATWOOT_URL="http://${FAKE_CHATWOOT_ADDR}" \
   cargo leptos end-to-end
 
 log "all tests passed in $(( $(date +%s) - started ))s"
