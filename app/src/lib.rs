@@ -17,7 +17,7 @@ use crate::{
     components::layout::Shell,
     pages::{
         conversations::{ContactPage, ConversationsPage, ThreadPage},
-        crm::{AccountPage, AccountsPage, PipelinePage},
+        crm::{AccountPage, AccountsPage, OpportunityPage, PipelinePage, StagesPage},
         insights::{ActionsPage, RadarPage, SignalsPage},
         login::LoginPage,
         not_found::NotFound,
@@ -75,6 +75,8 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("accounts") view=AccountsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("accounts"), ParamSegment("id")) view=AccountPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("pipeline") view=PipelinePage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("pipeline"), StaticSegment("stages")) view=StagesPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("opportunities"), ParamSegment("id")) view=OpportunityPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("signals") view=SignalsPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("actions") view=ActionsPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("radar") view=RadarPage ssr=SsrMode::Async/>

@@ -268,6 +268,8 @@ pub struct HealthView {
     pub trend: String,
     /// Breakdown.
     pub measures: Vec<MeasureRow>,
+    /// What drove it.
+    pub evidence: Vec<EvidenceLink>,
     /// Computed (RFC 3339).
     pub computed_at: String,
 }
@@ -364,9 +366,6 @@ mod ops {
 
     /// DateTime arrives as RFC 3339.
     pub type DateTime = String;
-    /// Free-form JSON.
-    #[allow(clippy::upper_case_acronyms)]
-    pub type JSON = serde_json::Value;
 
     macro_rules! op {
         ($name:ident) => {
@@ -401,6 +400,59 @@ mod ops {
     op!(RecomputeAccountHealthMutation);
     op!(ConversationAccountQuery);
     op!(LinkAccountContactMutation);
+    op!(MessageConversationQuery);
+}
+
+/// Most message lookups one request makes to link evidence (the rest link to their record's
+/// conversation, when it has one).
+#[cfg(feature = "ssr")]
+const MAX_MESSAGE_LOOKUPS: usize = 50;
+
+/// Adds to `known` (message id → conversation id) the conversation of each message in `ids`
+/// that it does not have yet: one `message(id)` query per message, at most
+/// [`MAX_MESSAGE_LOOKUPS`]. A message that cannot be found is skipped (its link falls back to
+/// its record's conversation).
+#[cfg(feature = "ssr")]
+async fn resolve_messages(
+    ids: impl IntoIterator<Item = String>,
+    known: &mut std::collections::HashMap<String, String>,
+) {
+    use ops::*;
+
+    let mut tried = std::collections::HashSet::new();
+    for id in ids {
+        if known.contains_key(&id) || tried.contains(&id) {
+            continue;
+        }
+        if tried.len() >= MAX_MESSAGE_LOOKUPS {
+            break;
+        }
+        tried.insert(id.clone());
+        match super::executor::run::<MessageConversationQuery>(
+            message_conversation_query::Variables { id: id.clone() },
+        )
+        .await
+        {
+            Ok(found) => {
+                if let Some(conversation) = found.message.conversation_id {
+                    known.insert(id, conversation);
+                }
+            }
+            // This message is gone; the others may still be found.
+            Err(super::ApiError::Api(_)) => {}
+            // The request itself cannot go on (signed out, no executor): stop asking.
+            Err(_) => break,
+        }
+    }
+}
+
+/// The message ids among evidence references.
+#[cfg(feature = "ssr")]
+fn message_ids<'a>(refs: impl IntoIterator<Item = &'a (String, String)>) -> Vec<String> {
+    refs.into_iter()
+        .filter(|(kind, _)| kind == "message")
+        .map(|(_, id)| id.clone())
+        .collect()
 }
 
 #[cfg(feature = "ssr")]
@@ -559,8 +611,10 @@ mod convert {
         pub dismiss_reason: Option<String>,
     }
 
-    impl From<ActionFields> for ActionRow {
-        fn from(a: ActionFields) -> Self {
+    impl ActionRow {
+        /// The row of an action; `messages` (message id → conversation id) places its
+        /// message evidence, else the action's conversation does.
+        pub fn from_fields(a: ActionFields, messages: &HashMap<String, String>) -> Self {
             let open = a.status == "OPEN" || a.status == "ACCEPTED";
             // The action's messages are its signal's.
             let first_message = a
@@ -574,9 +628,16 @@ mod convert {
                 &EvidenceContext {
                     conversation,
                     account: a.account_id.as_deref(),
-                    signal_href: message_href(conversation, first_message.as_deref()),
+                    signal_href: message_href(
+                        first_message
+                            .as_ref()
+                            .and_then(|m| messages.get(m))
+                            .map(String::as_str)
+                            .or(conversation),
+                        first_message.as_deref(),
+                    ),
                     signals: None,
-                    message_conversations: None,
+                    message_conversations: Some(messages),
                 },
             );
             ActionRow {
@@ -795,6 +856,8 @@ pub async fn list_actions(
     view: Option<String>,
     after: Option<String>,
 ) -> Result<ActionPage, ServerFnError> {
+    use std::collections::HashMap;
+
     use convert::*;
     use next_best_actions_query::NextBestActionStatus as S;
     use ops::*;
@@ -812,6 +875,19 @@ pub async fn list_actions(
     })
     .await?
     .next_best_actions;
+    // Where the evidence messages were said.
+    let mut messages = HashMap::new();
+    let refs: Vec<(String, String)> = page
+        .edges
+        .iter()
+        .flat_map(|e| {
+            e.node
+                .evidence
+                .iter()
+                .map(|r| (r.kind.clone(), r.id.clone()))
+        })
+        .collect();
+    resolve_messages(message_ids(&refs), &mut messages).await;
     Ok(ActionPage {
         next: next(page.page_info.has_next_page, page.page_info.end_cursor),
         total: page.total_count,
@@ -820,23 +896,26 @@ pub async fn list_actions(
             .into_iter()
             .map(|e| {
                 let a = e.node;
-                ActionRow::from(ActionFields {
-                    id: a.id,
-                    title: a.title,
-                    reason: a.reason,
-                    rule: a.rule,
-                    priority: a.priority,
-                    due_at: a.due_at,
-                    status: name(&a.status),
-                    account: a.account.map(|a| AccountRef {
+                ActionRow::from_fields(
+                    ActionFields {
                         id: a.id,
-                        name: a.name,
-                    }),
-                    account_id: a.account_id,
-                    conversation_id: a.conversation_id,
-                    evidence: a.evidence.into_iter().map(|r| (r.kind, r.id)).collect(),
-                    dismiss_reason: a.dismiss_reason,
-                })
+                        title: a.title,
+                        reason: a.reason,
+                        rule: a.rule,
+                        priority: a.priority,
+                        due_at: a.due_at,
+                        status: name(&a.status),
+                        account: a.account.map(|a| AccountRef {
+                            id: a.id,
+                            name: a.name,
+                        }),
+                        account_id: a.account_id,
+                        conversation_id: a.conversation_id,
+                        evidence: a.evidence.into_iter().map(|r| (r.kind, r.id)).collect(),
+                        dismiss_reason: a.dismiss_reason,
+                    },
+                    &messages,
+                )
             })
             .collect(),
     })
@@ -963,10 +1042,22 @@ pub async fn load_radar(after: Option<String>) -> Result<RadarPageData, ServerFn
             said.insert(id.clone(), (d.signal.conversation_id, d.signal.message_id));
         }
     }
-    let message_conversations: HashMap<String, String> = said
+    let mut message_conversations: HashMap<String, String> = said
         .values()
         .filter_map(|(c, m)| Some((m.clone()?, c.clone()?)))
         .collect();
+    // Evidence messages the signals did not place.
+    let refs: Vec<(String, String)> = page
+        .edges
+        .iter()
+        .flat_map(|e| {
+            e.node
+                .evidence
+                .iter()
+                .map(|r| (r.kind.clone(), r.id.clone()))
+        })
+        .collect();
+    resolve_messages(message_ids(&refs), &mut message_conversations).await;
     let mut rows = Vec::with_capacity(page.edges.len());
     for edge in page.edges {
         let r = edge.node;
@@ -1102,6 +1193,8 @@ pub async fn set_health_weights(
 /// An account's health (latest and history), latest signals and open actions.
 #[server(endpoint = "insights/account")]
 pub async fn account_insights(account_id: String) -> Result<AccountInsightsView, ServerFnError> {
+    use std::collections::HashMap;
+
     use convert::*;
     use ops::*;
 
@@ -1121,6 +1214,53 @@ pub async fn account_insights(account_id: String) -> Result<AccountInsightsView,
         })
         .collect();
     history.sort_by_key(|p| p.at);
+    // Where the evidence messages were said: the signals listed here place theirs; the rest
+    // are looked up.
+    let said: SignalPlaces = a
+        .signals
+        .edges
+        .iter()
+        .map(|e| {
+            (
+                e.node.id.clone(),
+                (e.node.conversation_id.clone(), e.node.message_id.clone()),
+            )
+        })
+        .collect();
+    let mut messages: HashMap<String, String> = said
+        .values()
+        .filter_map(|(c, m)| Some((m.clone()?, c.clone()?)))
+        .collect();
+    let health_refs: Vec<(String, String)> = a
+        .health
+        .as_ref()
+        .map(|h| {
+            h.evidence
+                .iter()
+                .map(|r| (r.kind.clone(), r.id.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let action_refs: Vec<(String, String)> = a
+        .next_best_actions
+        .iter()
+        .flat_map(|n| n.evidence.iter().map(|r| (r.kind.clone(), r.id.clone())))
+        .collect();
+    resolve_messages(
+        message_ids(health_refs.iter().chain(&action_refs)),
+        &mut messages,
+    )
+    .await;
+    let health_evidence = evidence(
+        health_refs,
+        &EvidenceContext {
+            conversation: None,
+            account: Some(&a.id),
+            signal_href: None,
+            signals: Some(&said),
+            message_conversations: Some(&messages),
+        },
+    );
     Ok(AccountInsightsView {
         health: a.health.map(|h| HealthView {
             score: h.score,
@@ -1137,6 +1277,7 @@ pub async fn account_insights(account_id: String) -> Result<AccountInsightsView,
                     weight: m.weight,
                 })
                 .collect(),
+            evidence: health_evidence,
             computed_at: h.computed_at,
         }),
         history,
@@ -1165,20 +1306,23 @@ pub async fn account_insights(account_id: String) -> Result<AccountInsightsView,
             .next_best_actions
             .into_iter()
             .map(|n| {
-                ActionRow::from(ActionFields {
-                    id: n.id,
-                    title: n.title,
-                    reason: n.reason,
-                    rule: n.rule,
-                    priority: n.priority,
-                    due_at: n.due_at,
-                    status: name(&n.status),
-                    account: None,
-                    account_id: n.account_id,
-                    conversation_id: n.conversation_id,
-                    evidence: n.evidence.into_iter().map(|r| (r.kind, r.id)).collect(),
-                    dismiss_reason: n.dismiss_reason,
-                })
+                ActionRow::from_fields(
+                    ActionFields {
+                        id: n.id,
+                        title: n.title,
+                        reason: n.reason,
+                        rule: n.rule,
+                        priority: n.priority,
+                        due_at: n.due_at,
+                        status: name(&n.status),
+                        account: None,
+                        account_id: n.account_id,
+                        conversation_id: n.conversation_id,
+                        evidence: n.evidence.into_iter().map(|r| (r.kind, r.id)).collect(),
+                        dismiss_reason: n.dismiss_reason,
+                    },
+                    &messages,
+                )
             })
             .collect(),
     })
@@ -1212,10 +1356,8 @@ pub async fn conversation_account(
         .await?
         .conversation;
     let contact = c.contact.map(|k| {
-        let company = ["company_name", "company"]
-            .iter()
-            .find_map(|key| k.custom_attributes.get(key).and_then(|v| v.as_str()))
-            .map(str::to_owned);
+        // The company the contact gave Chatwoot names the account; else its email domain.
+        let company = k.company_name.clone();
         let label = k
             .name
             .clone()

@@ -65,3 +65,56 @@ pub fn FormError(
         </Show>
     }
 }
+
+/// A labelled input with a current value, an explicit id (pages with several forms) and its
+/// own part of a validation error.
+#[component]
+pub fn EditField(
+    /// Element id (unique on the page).
+    id: &'static str,
+    /// The input's name (the server function argument).
+    name: &'static str,
+    /// The API's name for the field (camelCase), to find its error.
+    api_field: &'static str,
+    /// Visible label.
+    label: &'static str,
+    /// The current value.
+    #[prop(optional, into)]
+    value: Option<String>,
+    /// Input type.
+    #[prop(default = "text")]
+    kind: &'static str,
+    /// Whether the browser requires it.
+    #[prop(default = false)]
+    required: bool,
+    /// Longest value accepted.
+    #[prop(optional)]
+    maxlength: Option<u32>,
+    /// Lowest number (number inputs).
+    #[prop(optional)]
+    min: Option<&'static str>,
+    /// Highest number (number inputs).
+    #[prop(optional)]
+    max: Option<&'static str>,
+    /// A hint under the input.
+    #[prop(optional)]
+    hint: Option<&'static str>,
+    /// The form's current error.
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let message = move || error.get().and_then(|e| field_error(&e, api_field));
+    let hint_id = hint.map(|_| format!("{id}-hint"));
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <input id=id name=name type=kind required=required value=value.unwrap_or_default()
+                maxlength=maxlength.map(|m| m.to_string()) min=min max=max
+                aria-describedby=hint_id.clone()
+                aria-invalid=move || message().is_some().to_string()/>
+            {hint.map(|h| view! { <p class="hint muted" id=hint_id.clone()>{h}</p> })}
+            <Show when=move || message().is_some()>
+                <p class="field-error" role="alert">{message}</p>
+            </Show>
+        </div>
+    }
+}

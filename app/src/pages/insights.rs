@@ -959,6 +959,7 @@ fn measure_value(measure: &str, value: Option<f64>) -> String {
 
 #[component]
 fn HealthPanel(health: HealthView, history: Vec<HealthPoint>) -> impl IntoView {
+    let evidence = health.evidence.clone();
     let (arrow, trend_words) = trend_arrow(&health.trend);
     let trend_label = match health.previous_score {
         Some(p) => format!("{trend_words}, from {p:.0}"),
@@ -999,6 +1000,12 @@ fn HealthPanel(health: HealthView, history: Vec<HealthPoint>) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
+        {(!evidence.is_empty()).then(|| view! {
+            <div class="health-evidence" data-testid="health-evidence">
+                <h3>"What drove it"</h3>
+                <EvidenceLinks evidence/>
+            </div>
+        })}
     }
 }
 
