@@ -1491,7 +1491,11 @@ pub async fn save_campaign_form(
         mode: text(mode),
         segment: SegmentDraft {
             combine: nonblank(combine).unwrap_or_else(|| "all".to_owned()),
-            conditions: conditions.unwrap_or_default(),
+            conditions: conditions
+                .unwrap_or_default()
+                .into_iter()
+                .map(ConditionDraft::normalized)
+                .collect(),
         },
         advanced: advanced.unwrap_or_default(),
     };
@@ -1942,7 +1946,13 @@ pub async fn write_message(
         },
         &csrf,
     )
-    .await?
+    .await
+    .map_err(|e| match e {
+        ApiError::Api(m) if m == "contact not found" => ApiError::Api(
+            "Invalid input: contactId: no contact of this project has this id".to_owned(),
+        ),
+        other => other,
+    })?
     .create_outbound_message
     .id;
     run_mutation::<SalesSubmitOutboundMessageMutation>(

@@ -120,6 +120,32 @@ impl ConditionDraft {
         }
     }
 
+    /// Only the inputs its kind uses (the form sends every kind's).
+    pub fn normalized(self) -> Self {
+        let kind = if self.kind.is_empty() {
+            "contact_attribute".to_owned()
+        } else {
+            self.kind
+        };
+        let keep = |used: bool, value: String| if used { value } else { String::new() };
+        let k = kind.as_str();
+        let attribute = matches!(k, "contact_attribute" | "account_attribute");
+        Self {
+            negate: self.negate.filter(|v| !v.is_empty() && v != "false"),
+            key: keep(k == "contact_attribute", self.key),
+            field: keep(k == "account_attribute", self.field),
+            op: keep(attribute, self.op),
+            value: keep(attribute, self.value),
+            label: keep(k == "chatwoot_label", self.label),
+            inbox_id: keep(k == "inbox", self.inbox_id),
+            band: keep(k == "health_band", self.band),
+            signal_type: keep(k == "signal", self.signal_type),
+            days: keep(matches!(k, "signal" | "last_activity"), self.days),
+            when: keep(k == "last_activity", self.when),
+            kind,
+        }
+    }
+
     /// Whether it is negated.
     pub fn negated(&self) -> bool {
         self.negate
@@ -450,6 +476,29 @@ mod tests {
         let back = SegmentDraft::from_definition(&tree).unwrap();
         assert_eq!(back.to_definition().unwrap(), tree);
         assert!(back.conditions[1].negated());
+    }
+
+    #[test]
+    fn a_condition_keeps_only_its_kinds_inputs() {
+        let sent = ConditionDraft {
+            kind: "signal".to_owned(),
+            negate: Some("false".to_owned()),
+            key: "additional.city".to_owned(),
+            band: "healthy".to_owned(),
+            signal_type: "upsell".to_owned(),
+            days: "7".to_owned(),
+            when: "within".to_owned(),
+            ..ConditionDraft::default()
+        };
+        assert_eq!(
+            sent.normalized(),
+            ConditionDraft {
+                kind: "signal".to_owned(),
+                signal_type: "upsell".to_owned(),
+                days: "7".to_owned(),
+                ..ConditionDraft::default()
+            }
+        );
     }
 
     #[test]

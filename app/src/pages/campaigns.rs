@@ -32,7 +32,8 @@ use crate::{
         crm::with_project,
         insights::when,
         sales::{
-            FieldMessage, GeneralError, LoadMore, StatusBadge, draft_param, error_view, query_param,
+            FieldMessage, GeneralError, LoadMore, StatusBadge, draft_param, error_view,
+            query_param, readable_error,
         },
     },
 };
@@ -276,6 +277,14 @@ fn CampaignBody(
     }
 }
 
+/// How the campaign page names the API's fields in errors.
+const CAMPAIGN_LABELS: &[(&str, &str)] = &[
+    ("segmentId", "Segment"),
+    ("messageTemplate", "Message"),
+    ("scheduledAt", "Start at"),
+    ("comment", "Comment"),
+];
+
 /// The buttons the campaign's status allows.
 #[component]
 fn CampaignActions(
@@ -352,7 +361,9 @@ fn CampaignActions(
             <h2>"Next step"</h2>
             {buttons}
             <Show when=move || error.get().is_some()>
-                <p class="form-error" role="alert" data-testid="campaign-action-error">{move || error.get()}</p>
+                <p class="form-error" role="alert" data-testid="campaign-action-error">
+                    {move || error.get().map(|e| readable_error(&e, CAMPAIGN_LABELS))}
+                </p>
             </Show>
         </section>
     }
@@ -416,7 +427,7 @@ fn CampaignEditor(
                 <p class="muted">"One key per node: "<code>"and"</code>", "<code>"or"</code>", "<code>"not"</code>
                     " and the leaves, e.g. "<code>r#"{"contact_attribute": {"key": "additional.city", "op": "eq", "value": "Berlin"}}"#</code>"."</p>
             </div>
-            <button type="submit" name="intent" value="builder" class="btn-small">"Back to conditions"</button>
+            <button type="submit" name="intent" value="builder" class="btn-small" formnovalidate=true>"Back to conditions"</button>
         }
         .into_any()
     } else {
@@ -432,8 +443,8 @@ fn CampaignEditor(
                 {CONTACT_KEYS.iter().map(|k| view! { <option value=*k></option> }).collect_view()}
             </datalist>
             <div class="toolbar">
-                <button type="submit" name="intent" value="add" class="btn-small">"Add condition"</button>
-                <button type="submit" name="intent" value="json" class="btn-small">"Edit as JSON"</button>
+                <button type="submit" name="intent" value="add" class="btn-small" formnovalidate=true>"Add condition"</button>
+                <button type="submit" name="intent" value="json" class="btn-small" formnovalidate=true>"Edit as JSON"</button>
             </div>
             {computed.map(|json| view! {
                 <details>
@@ -491,7 +502,7 @@ fn CampaignEditor(
                 <Show when=move || segment_message().is_some()>
                     <p class="form-error" role="alert" data-testid="segment-error">{segment_message}</p>
                 </Show>
-                <button type="submit" name="intent" value="preview" class="btn-small">"Preview"</button>
+                <button type="submit" name="intent" value="preview" class="btn-small" formnovalidate=true>"Preview"</button>
                 <SegmentPreview preview/>
             </fieldset>
             <GeneralError error fields testid="campaign-form-error"/>
@@ -583,7 +594,7 @@ fn condition_row(i: usize, c: &ConditionDraft) -> impl IntoView + use<> {
                 <input id=id("days") name=name("days") type="number" min="1" max="3650" value=c.days.clone()/>
             </div>
             <button type="submit" name="intent" value=format!("remove-{i}") class="btn-small"
-                aria-label=format!("Remove condition {n}")>"Remove"</button>
+                formnovalidate=true aria-label=format!("Remove condition {n}")>"Remove"</button>
         </li>
     }
 }
@@ -602,6 +613,7 @@ fn SegmentPreview(
                             <p>
                                 <strong data-testid="segment-count" data-count=p.count.to_string()>{p.count}</strong>
                                 {if p.count == 1 { " contact matches now" } else { " contacts match now" }}
+                                {(p.count > p.sample.len() as i64).then(|| format!("; the first {} by name:", p.sample.len()))}
                             </p>
                             {(!p.sample.is_empty()).then(|| view! {
                                 <ul class="sample" data-testid="segment-sample">

@@ -1,8 +1,9 @@
 //! Offers: the listing (status filter, "Load more"), the approval inbox, the builder (new and
 //! edit) and one offer's page (lines with the server's totals, approvals, the message the
 //! customer gets, its deliveries and the actions its status allows). Every form posts without
-//! JavaScript; the builder's "Add line", "Remove" and account choice post the form back and
-//! return to the builder with the changed draft in its URL.
+//! JavaScript; the builder's "Add line", "Remove" and account choice post the form back (past
+//! the browser's required-field checks, which only "Save offer" applies) and return to the
+//! builder with the changed draft in its URL.
 use leptos::{html, prelude::*};
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
@@ -25,7 +26,7 @@ use crate::{
         insights::when,
         sales::{
             FieldMessage, GeneralError, LoadMore, StatusBadge, draft_param, error_view, money,
-            query_param,
+            query_param, readable_error,
         },
     },
 };
@@ -277,6 +278,7 @@ fn OfferEditor(csrf: String, editing: bool) -> impl IntoView {
         |(id, draft, account)| load_editor(id, draft, account),
     );
     let csrf = StoredValue::new(csrf);
+    let save = ServerAction::<SaveOfferForm>::new();
     view! {
         <Transition fallback=|| view! { <Loading label="Loading the builder…"/> }>
             {move || Suspend::new(async move {
@@ -286,7 +288,7 @@ fn OfferEditor(csrf: String, editing: bool) -> impl IntoView {
                             hint="Only draft and rejected offers can be changed."/>
                     }.into_any(),
                     Ok(d) => view! {
-                        <OfferForm data=d offer_id=offer_id.get_untracked() csrf=csrf.get_value()
+                        <OfferForm data=d save offer_id=offer_id.get_untracked() csrf=csrf.get_value()
                             error=Signal::derive(move || error.get())
                             focus_last=focus.get_untracked().as_deref() == Some("last-line")/>
                     }.into_any(),
@@ -325,6 +327,7 @@ fn offer_fields(lines: usize) -> Vec<String> {
 #[component]
 fn OfferForm(
     data: EditorData,
+    save: ServerAction<SaveOfferForm>,
     offer_id: Option<String>,
     csrf: String,
     /// The last save's error (from the URL).
@@ -332,7 +335,6 @@ fn OfferForm(
     /// Focus the last line's first input (after "Add line").
     focus_last: bool,
 ) -> impl IntoView {
-    let save = ServerAction::<SaveOfferForm>::new();
     let failed = action_error(save.value());
     let error = Signal::derive(move || failed.get().or_else(|| error.get()));
     let account_button = NodeRef::<html::Button>::new();
@@ -419,7 +421,7 @@ fn OfferForm(
                     {input("discount_pct", "Discount %", item.discount_pct.clone(), "discountPct")}
                     <td>
                         <button type="submit" name="intent" value=format!("remove-{i}") class="btn-small"
-                            aria-label=format!("Remove line {n}")>"Remove"</button>
+                            formnovalidate=true aria-label=format!("Remove line {n}")>"Remove"</button>
                         <FieldMessage error field=format!("items[{i}]") id=format!("line-{i}-error")/>
                     </td>
                 </tr>
@@ -446,7 +448,8 @@ fn OfferForm(
                             <option value="" selected=!has_account>"Choose an account"</option>
                             {account_options}
                         </select>
-                        <button type="submit" name="intent" value="account" class="btn-small" node_ref=account_button>
+                        <button type="submit" name="intent" value="account" class="btn-small" formnovalidate=true
+                            node_ref=account_button>
                             "Show its contacts"
                         </button>
                     </div>
@@ -497,7 +500,7 @@ fn OfferForm(
                     <tbody>{rows}</tbody>
                 </table>
                 <FieldMessage error field="items" id="offer-items-error"/>
-                <button type="submit" name="intent" value="add" class="btn-small">"Add line"</button>
+                <button type="submit" name="intent" value="add" class="btn-small" formnovalidate=true>"Add line"</button>
                 <p class="muted">"Totals and the approval need are computed by the server when you save; empty lines are left out."</p>
             </fieldset>
             <GeneralError error fields testid="offer-form-error"/>
@@ -686,6 +689,15 @@ fn delivery(m: OutboundRow) -> impl IntoView {
     }
 }
 
+/// How the offer page names the API's fields in errors.
+const OFFER_LABELS: &[(&str, &str)] = &[
+    ("contactId", "Recipient"),
+    ("accountId", "Account"),
+    ("items", "Lines"),
+    ("validUntil", "Valid until"),
+    ("comment", "Comment"),
+];
+
 /// The actions the offer's status allows, with the last action's error.
 #[component]
 fn OfferActions(
@@ -777,7 +789,12 @@ fn OfferActions(
             <h2>"Next step"</h2>
             {buttons}
             <Show when=move || error.get().is_some()>
-                <p class="form-error" role="alert" data-testid="offer-action-error">{move || error.get()}</p>
+                <p class="form-error" role="alert" data-testid="offer-action-error">
+                    {move || error.get().map(|e| readable_error(&e, OFFER_LABELS))}
+                </p>
+                <Show when=move || error.get().is_some_and(|e| e.contains("other than its author"))>
+                    <p class="muted">"Another member approves it from their "<a href="/offers/approvals">"approval inbox"</a>"."</p>
+                </Show>
             </Show>
         </section>
     }

@@ -56,6 +56,7 @@ fn Outbox(csrf: String) -> impl IntoView {
     let current = move || status.get().unwrap_or_default();
     let csrf = StoredValue::new(csrf);
     view! {
+        <p><a href="#write">"Write a message"</a></p>
         <nav class="tabs" aria-label="Outbound messages by status" data-testid="outbox-tabs">
             {TABS.iter().map(|(value, label)| {
                 let href = if value.is_empty() { "/outbox".to_owned() } else { format!("/outbox?status={value}") };

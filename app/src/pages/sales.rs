@@ -41,6 +41,28 @@ pub(crate) fn error_view(e: &ServerFnError) -> AnyView {
     view! { <p class="form-error" role="alert">{error_text(e)}</p> }.into_any()
 }
 
+/// An action's error in words: `Invalid input: contactId: choose …` reads
+/// `Recipient: choose …` with the labels in `labels` (API field, label).
+pub(crate) fn readable_error(message: &str, labels: &[(&str, &str)]) -> String {
+    let Some(rest) = message.strip_prefix("Invalid input: ") else {
+        return message.to_owned();
+    };
+    rest.split("; ")
+        .map(|part| match part.split_once(": ") {
+            Some((field, text)) => {
+                let label = labels
+                    .iter()
+                    .find(|(f, _)| *f == field)
+                    .map(|(_, l)| (*l).to_owned())
+                    .unwrap_or_else(|| field.to_owned());
+                format!("{label}: {text}")
+            }
+            None => part.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// `1234.50 EUR`.
 pub(crate) fn money(amount: &str, currency: &str) -> String {
     format!("{amount} {currency}")
@@ -171,5 +193,18 @@ mod tests {
     #[test]
     fn amounts_read_with_their_currency() {
         assert_eq!(money("10.00", "EUR"), "10.00 EUR");
+    }
+
+    #[test]
+    fn validation_errors_name_the_fields_as_the_page_does() {
+        let labels = &[("contactId", "Recipient")];
+        assert_eq!(
+            readable_error(
+                "Invalid input: contactId: choose one; items: add a line",
+                labels
+            ),
+            "Recipient: choose one; items: add a line"
+        );
+        assert_eq!(readable_error("Not allowed", labels), "Not allowed");
     }
 }
