@@ -16,11 +16,14 @@ use leptos_router::{
 use crate::{
     components::layout::Shell,
     pages::{
+        campaigns::{CampaignPage, CampaignsPage, NewCampaignPage},
         conversations::{ContactPage, ConversationsPage, ThreadPage},
         crm::{AccountPage, AccountsPage, OpportunityPage, PipelinePage, StagesPage},
         insights::{ActionsPage, RadarPage, SignalsPage},
         login::LoginPage,
         not_found::NotFound,
+        offers::{EditOfferPage, NewOfferPage, OfferApprovalsPage, OfferPage, OffersPage},
+        outbound::OutboxPage,
         projects::ProjectsPage,
         search::SearchPage,
         settings::SettingsPage,
@@ -80,6 +83,15 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("signals") view=SignalsPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("actions") view=ActionsPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("radar") view=RadarPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("offers") view=OffersPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("offers"), StaticSegment("new")) view=NewOfferPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("offers"), StaticSegment("approvals")) view=OfferApprovalsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("offers"), ParamSegment("id")) view=OfferPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("offers"), ParamSegment("id"), StaticSegment("edit")) view=EditOfferPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("campaigns") view=CampaignsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("campaigns"), StaticSegment("new")) view=NewCampaignPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("campaigns"), ParamSegment("id")) view=CampaignPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("outbox") view=OutboxPage ssr=SsrMode::Async/>
                 </Routes>
             </Shell>
         </Router>

@@ -7,10 +7,6 @@ use crate::{
     session_state::{refresh_on, use_session},
 };
 
-/// Areas of the product that are not built yet, shown in the navigation as upcoming so the
-/// map of the product is visible from day one; they become links as they land.
-const UPCOMING_AREAS: &[&str] = &["Offers", "Campaigns", "Outbound"];
-
 /// The frame every page renders inside.
 #[component]
 pub fn Shell(children: Children) -> impl IntoView {
@@ -31,17 +27,10 @@ pub fn Shell(children: Children) -> impl IntoView {
                         <li><A href="/signals">"Signals"</A></li>
                         <li><A href="/actions">"Actions"</A></li>
                         <li><A href="/radar">"Radar"</A></li>
+                        <li><A href="/offers">"Offers"</A></li>
+                        <li><A href="/campaigns">"Campaigns"</A></li>
+                        <li><A href="/outbox">"Outbox"</A></li>
                         <li><A href="/settings">"Settings"</A></li>
-                        {UPCOMING_AREAS
-                            .iter()
-                            .map(|area| view! {
-                                <li>
-                                    <span class="nav-upcoming" aria-disabled="true" title="Not available yet">
-                                        {*area}
-                                    </span>
-                                </li>
-                            })
-                            .collect_view()}
                     </ul>
                 </nav>
                 <main class="content">{children()}</main>

@@ -318,6 +318,7 @@ pub fn ContactPage() -> impl IntoView {
                             <dt>"Identifier"</dt><dd>{c.identifier.clone().unwrap_or_else(|| "—".to_owned())}</dd>
                             <dt>"Chatwoot id"</dt><dd>{c.contact_id}</dd>
                         </dl>
+                        <crate::pages::outbound::ChannelPoliciesSection contact_id=c.id.clone()/>
                         <h2>"Conversations"</h2>
                         <ConversationList contact_id=c.id.clone()/>
                     }.into_any(),
