@@ -6,6 +6,7 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::parse_uuid;
+use crate::graphql::mutation::optional_uuid;
 use crate::{
     auth::Scope,
     domain::{
@@ -42,10 +43,6 @@ pub(super) async fn acting<'a>(
         .await
         .map_err(IntoGqlError::into_gql)?;
     Ok((db, scope, Actor::new(auth.caller.actor(), Some(user.id))))
-}
-
-fn optional_uuid(field: &str, id: Option<&ID>) -> async_graphql::Result<Option<Uuid>> {
-    id.map(|id| parse_uuid(field, id)).transpose()
 }
 
 /// A patch field: omitted keeps (`None`), null clears (`Some(None)`).

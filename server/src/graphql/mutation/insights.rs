@@ -1,18 +1,15 @@
 //! Writes on what the CRM learned from conversations: signal triage, example phrases, the
 //! signal back-fill, the next-best-action lifecycle, health weights and radar triage.
 use async_graphql::{Context, ID, Object};
-use sea_orm::DatabaseConnection;
 
-use super::parse_uuid;
+use super::{crm::acting, parse_uuid};
 use crate::{
-    auth::Scope,
     domain::crm::{
-        Actor, health,
+        health,
         nba::{self, Decision},
         radar, signals,
     },
     graphql::{
-        context::ContextExt,
         error::IntoGqlError,
         types::insights::{
             HealthScoreNode, HealthWeight, HealthWeightInput, NextBestActionNode,
@@ -21,18 +18,6 @@ use crate::{
         },
     },
 };
-
-async fn acting<'a>(
-    ctx: &'a Context<'_>,
-) -> async_graphql::Result<(&'a DatabaseConnection, Scope, Actor)> {
-    let db = ctx.db()?;
-    let auth = ctx.auth()?;
-    let (user, scope, _) = auth
-        .require_scope(db)
-        .await
-        .map_err(IntoGqlError::into_gql)?;
-    Ok((db, scope, Actor::new(auth.caller.actor(), Some(user.id))))
-}
 
 /// CRM insight mutations.
 #[derive(Default)]

@@ -31,6 +31,14 @@ pub struct MutationRoot(
     outbound::OutboundMutation,
 );
 
+/// Parses an optional `ID` argument that must be a UUID when given.
+pub(crate) fn optional_uuid(
+    field: &str,
+    id: Option<&async_graphql::ID>,
+) -> async_graphql::Result<Option<Uuid>> {
+    id.map(|id| parse_uuid(field, id)).transpose()
+}
+
 /// Parses an `ID` argument that must be a UUID.
 pub(crate) fn parse_uuid(field: &str, id: &async_graphql::ID) -> async_graphql::Result<Uuid> {
     Uuid::parse_str(id.as_str()).map_err(|_| validation(field, "is not a valid id"))

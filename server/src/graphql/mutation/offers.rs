@@ -8,6 +8,7 @@ use super::{
     crm::{acting, evidence_kind, patch},
     parse_uuid,
 };
+use crate::graphql::mutation::optional_uuid;
 use crate::{
     domain::{
         audit::EvidenceRef,
@@ -21,10 +22,6 @@ use crate::{
         },
     },
 };
-
-fn optional_uuid(field: &str, id: Option<&ID>) -> async_graphql::Result<Option<Uuid>> {
-    id.map(|id| parse_uuid(field, id)).transpose()
-}
 
 /// A patch of an id field: omitted keeps, null clears.
 fn patch_uuid(

@@ -1,8 +1,8 @@
 //! CRM reads: accounts, pipeline stages, opportunities and the pipeline board of the active
 //! project.
 use async_graphql::{Context, ID, Object, connection::Connection};
-use uuid::Uuid;
 
+use crate::graphql::mutation::optional_uuid;
 use crate::{
     domain::crm::{
         accounts::{self, AccountCursor, AccountFilter, AccountOrder},
@@ -25,12 +25,6 @@ use crate::{
 
 /// Most opportunities one board column lists.
 const MAX_PER_STAGE: i32 = 100;
-
-/// Parses an optional `ID` argument that must be a UUID.
-fn optional_uuid(field: &str, id: Option<&ID>) -> async_graphql::Result<Option<Uuid>> {
-    id.map(|id| Uuid::parse_str(id.as_str()).map_err(|_| validation(field, "is not a valid id")))
-        .transpose()
-}
 
 /// CRM queries.
 #[derive(Default)]

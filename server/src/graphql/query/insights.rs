@@ -2,8 +2,8 @@
 //! the next-best-action inbox and its rules, health history and weights, the risk radar.
 use async_graphql::{Context, ID, InputObject, Object, connection::Connection};
 use chrono::{DateTime, Utc};
-use uuid::Uuid;
 
+use crate::graphql::mutation::optional_uuid;
 use crate::{
     domain::crm::{
         health,
@@ -25,11 +25,6 @@ use crate::{
         },
     },
 };
-
-fn optional_uuid(field: &str, id: Option<&ID>) -> async_graphql::Result<Option<Uuid>> {
-    id.map(|id| Uuid::parse_str(id.as_str()).map_err(|_| validation(field, "is not a valid id")))
-        .transpose()
-}
 
 /// Which signals to list (every given condition must hold).
 #[derive(InputObject, Debug, Default)]

@@ -1,8 +1,8 @@
 //! Offer reads: the listing, one offer with its lines and decisions, and the caller's approval
 //! inbox.
 use async_graphql::{Context, ID, Object, connection::Connection};
-use uuid::Uuid;
 
+use crate::graphql::mutation::optional_uuid;
 use crate::{
     domain::offers::{self, OfferFilter as DomainOfferFilter},
     graphql::{
@@ -16,10 +16,6 @@ use crate::{
         },
     },
 };
-
-fn optional_uuid(field: &str, id: Option<&ID>) -> async_graphql::Result<Option<Uuid>> {
-    id.map(|id| parse_uuid(field, id)).transpose()
-}
 
 /// Offer queries.
 #[derive(Default)]
