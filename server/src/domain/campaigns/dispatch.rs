@@ -44,10 +44,6 @@ pub const BATCH_SIZE: u64 = 100;
 /// Most members one unthrottled run queues (the next scheduler tick continues).
 pub const MAX_PER_RUN: u64 = 1_000;
 
-fn json_param(value: Value) -> DbValue {
-    DbValue::Json(Some(Box::new(value)))
-}
-
 /// Snapshots the members of `row` (locked by the caller) and makes it `running`. CONFLICT
 /// unless it is scheduled.
 pub(crate) async fn start_locked<C: ConnectionTrait>(
@@ -269,7 +265,7 @@ async fn dispatch_batch(
             [
                 scope.project_id().into(),
                 scope.account_scope_id().into(),
-                json_param(json!(contacts)),
+                DbValue::from(json!(contacts)),
             ],
         ))
         .await?
@@ -309,7 +305,7 @@ async fn dispatch_batch(
         row.approved_by.into(),
         approved_at.to_utc().into(),
         now.into(),
-        json_param(batch.clone()),
+        DbValue::from(batch.clone()),
     ]);
     let messages = txn
         .execute_raw(Statement::from_sql_and_values(
@@ -327,7 +323,7 @@ async fn dispatch_batch(
         .await?
         .rows_affected();
     let mut values = scope_values();
-    values.extend([now.into(), json_param(batch.clone())]);
+    values.extend([now.into(), DbValue::from(batch.clone())]);
     let marked = txn
         .execute_raw(Statement::from_sql_and_values(
             backend,
@@ -341,7 +337,7 @@ async fn dispatch_batch(
         .await?
         .rows_affected();
     let mut values = scope_values();
-    values.extend([row.id.into(), now.into(), json_param(batch)]);
+    values.extend([row.id.into(), now.into(), DbValue::from(batch)]);
     let events = txn
         .execute_raw(Statement::from_sql_and_values(
             backend,

@@ -725,14 +725,5 @@ pub async fn list_campaigns<C: ConnectionTrait>(
         ))
         .all(db)
         .await?;
-    let has_next_page = rows.len() as u64 > first;
-    Ok(Page {
-        items: rows
-            .into_iter()
-            .take(usize::try_from(first).unwrap_or(usize::MAX))
-            .map(Into::into)
-            .collect(),
-        has_next_page,
-        total_count,
-    })
+    Ok(Page::from_rows(rows, first, total_count))
 }

@@ -406,7 +406,7 @@ pub async fn list_actions<C: ConnectionTrait>(
     } else {
         filter.statuses.iter().map(|s| status_str(*s)).collect()
     };
-    let p = sql.param(sea_orm::Value::Json(Some(Box::new(json!(statuses)))));
+    let p = sql.param(sea_orm::Value::from(json!(statuses)));
     sql.and(format!(
         "n.status = any(array(select jsonb_array_elements_text({p}::jsonb)))"
     ));
@@ -442,16 +442,7 @@ pub async fn list_actions<C: ConnectionTrait>(
         ))
         .all(db)
         .await?;
-    let has_next_page = rows.len() as u64 > first;
-    Ok(Page {
-        items: rows
-            .into_iter()
-            .take(usize::try_from(first).unwrap_or(usize::MAX))
-            .map(Into::into)
-            .collect(),
-        has_next_page,
-        total_count,
-    })
+    Ok(Page::from_rows(rows, first, total_count))
 }
 
 /// One action of the scope.

@@ -800,16 +800,7 @@ pub async fn list_opportunities<C: ConnectionTrait>(
         ))
         .all(db)
         .await?;
-    let has_next_page = rows.len() as u64 > first;
-    Ok(Page {
-        items: rows
-            .into_iter()
-            .take(usize::try_from(first).unwrap_or(usize::MAX))
-            .map(Into::into)
-            .collect(),
-        has_next_page,
-        total_count,
-    })
+    Ok(Page::from_rows(rows, first, total_count))
 }
 
 /// An opportunity's stage history, oldest first.

@@ -387,10 +387,6 @@ fn phrase_from(m: signal_example_phrases::Model, model_id: &str) -> ExamplePhras
     }
 }
 
-fn json_param(value: Value) -> DbValue {
-    DbValue::Json(Some(Box::new(value)))
-}
-
 fn vector_literal(v: &[f32]) -> String {
     let mut out = String::with_capacity(v.len() * 10 + 2);
     out.push('[');
@@ -446,7 +442,7 @@ async fn load_candidates<C: ConnectionTrait>(
             [
                 scope.project_id().into(),
                 scope.account_scope_id().into(),
-                json_param(json!(message_ids)),
+                DbValue::from(json!(message_ids)),
             ],
         ))
         .await?;
@@ -482,7 +478,7 @@ pub async fn seed_default_phrases<C: ConnectionTrait>(db: &C, scope: &Scope) -> 
             [
                 scope.project_id().into(),
                 scope.account_scope_id().into(),
-                json_param(Value::Array(rows)),
+                DbValue::from(Value::Array(rows)),
             ],
         ))
         .await?;
@@ -562,7 +558,7 @@ async fn similarity_hits<C: ConnectionTrait>(
                 scope.project_id().into(),
                 scope.account_scope_id().into(),
                 model_id.into(),
-                json_param(json!(message_ids)),
+                DbValue::from(json!(message_ids)),
                 threshold.into(),
             ],
         ))
@@ -594,7 +590,7 @@ async fn similarity_hits<C: ConnectionTrait>(
                 scope.project_id().into(),
                 scope.account_scope_id().into(),
                 model_id.into(),
-                json_param(json!(message_ids)),
+                DbValue::from(json!(message_ids)),
             ],
         ))
         .await?;
@@ -782,7 +778,7 @@ pub async fn detect(
             [
                 scope.project_id().into(),
                 scope.account_scope_id().into(),
-                json_param(Value::Array(rows)),
+                DbValue::from(Value::Array(rows)),
                 DETECTOR_VERSION.into(),
             ],
         ))
@@ -938,14 +934,14 @@ pub async fn list_signals<C: ConnectionTrait>(
     let mut sql = Sql::scoped(scope, "s");
     if !filter.types.is_empty() {
         let types: Vec<&str> = filter.types.iter().map(|t| type_str(*t)).collect();
-        let p = sql.param(json_param(json!(types)));
+        let p = sql.param(DbValue::from(json!(types)));
         sql.and(format!(
             "s.signal_type = any(array(select jsonb_array_elements_text({p}::jsonb)))"
         ));
     }
     if !filter.statuses.is_empty() {
         let statuses: Vec<&str> = filter.statuses.iter().map(|s| status_str(*s)).collect();
-        let p = sql.param(json_param(json!(statuses)));
+        let p = sql.param(DbValue::from(json!(statuses)));
         sql.and(format!(
             "s.status = any(array(select jsonb_array_elements_text({p}::jsonb)))"
         ));
@@ -985,16 +981,7 @@ pub async fn list_signals<C: ConnectionTrait>(
         ))
         .all(db)
         .await?;
-    let has_next_page = rows.len() as u64 > first;
-    Ok(Page {
-        items: rows
-            .into_iter()
-            .take(usize::try_from(first).unwrap_or(usize::MAX))
-            .map(Into::into)
-            .collect(),
-        has_next_page,
-        total_count,
-    })
+    Ok(Page::from_rows(rows, first, total_count))
 }
 
 /// One signal of the scope.

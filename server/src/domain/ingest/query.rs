@@ -57,6 +57,23 @@ pub struct Page<T> {
     pub total_count: u64,
 }
 
+impl<T> Page<T> {
+    /// The page of a keyset listing fetched with `limit first + 1`: the extra row only says
+    /// that another page follows.
+    pub fn from_rows<R: Into<T>>(rows: Vec<R>, first: u64, total_count: u64) -> Self {
+        let has_next_page = rows.len() as u64 > first;
+        Self {
+            items: rows
+                .into_iter()
+                .take(usize::try_from(first).unwrap_or(usize::MAX))
+                .map(Into::into)
+                .collect(),
+            has_next_page,
+            total_count,
+        }
+    }
+}
+
 /// A Chatwoot contact.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Contact {
@@ -348,17 +365,7 @@ where
         sql.values,
     );
     let rows = E::find().from_raw_sql(statement).all(db).await?;
-    let has_next_page = rows.len() as u64 > first;
-    let items = rows
-        .into_iter()
-        .take(first as usize)
-        .map(Into::into)
-        .collect();
-    Ok(Page {
-        items,
-        has_next_page,
-        total_count,
-    })
+    Ok(Page::from_rows(rows, first, total_count))
 }
 
 /// Contacts, most recently updated first.

@@ -95,10 +95,6 @@ fn same_instant(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> bool {
     }
 }
 
-fn json_param(value: Value) -> DbValue {
-    DbValue::Json(Some(Box::new(value)))
-}
-
 /// Indexes upserted messages with the process's chunker ([`Chunker::current`]), in the
 /// caller's transaction.
 pub async fn index_messages<'a, C: ConnectionTrait>(
@@ -158,7 +154,7 @@ pub async fn index_stored_messages(
             [
                 scope.project_id().into(),
                 scope.account_scope_id().into(),
-                json_param(json!(message_ids)),
+                DbValue::from(json!(message_ids)),
             ],
         ))
         .await?;
@@ -212,7 +208,7 @@ pub async fn index_messages_with<C: ConnectionTrait>(
                select * from evidence_items ev \
                where ev.project_id = $1 and ev.source_kind = 'message' and ev.source_id = x.id \
              ) e",
-            [scope.project_id().into(), json_param(json!(ids))],
+            [scope.project_id().into(), DbValue::from(json!(ids))],
         ))
         .await?;
     type Indexed = (
@@ -317,7 +313,7 @@ pub async fn index_messages_with<C: ConnectionTrait>(
     }
     let scoped = |doc: Value| -> [DbValue; 3] {
         [
-            json_param(doc),
+            DbValue::from(doc),
             scope.project_id().into(),
             scope.account_scope_id().into(),
         ]
@@ -345,7 +341,10 @@ pub async fn index_messages_with<C: ConnectionTrait>(
         .query_one_raw(Statement::from_sql_and_values(
             backend,
             DELETE_VANISHED,
-            [json_param(Value::Array(counts)), scope.project_id().into()],
+            [
+                DbValue::from(Value::Array(counts)),
+                scope.project_id().into(),
+            ],
         ))
         .await?;
     if let Some(row) = deleted {
@@ -377,7 +376,7 @@ pub async fn index_messages_with<C: ConnectionTrait>(
                  where ev.project_id = $2 and ev.source_kind = 'message' \
                    and ev.source_id = x.id) ev))",
             [
-                json_param(json!(evidence_deletes)),
+                DbValue::from(json!(evidence_deletes)),
                 scope.project_id().into(),
             ],
         ))
