@@ -3,14 +3,14 @@
 use async_graphql::{Context, ID, InputObject, Object, connection::Connection};
 use chrono::{DateTime, Utc};
 
-use crate::graphql::mutation::optional_uuid;
 use crate::{
     domain::crm::{
         health,
         nba::{self, NBA_RULES, NbaCursor, NbaFilter},
         radar::{self, RadarCursor, RadarFilter},
-        signals::{self, SignalCursor, SignalFilter as DomainSignalFilter},
+        signals::{self, SignalFilter as DomainSignalFilter},
     },
+    graphql::mutation::optional_uuid,
     graphql::{
         context::project_scope,
         error::{IntoGqlError, validation},
@@ -20,7 +20,7 @@ use crate::{
             insights::{
                 HealthWeight, NbaStatusGql, NextBestActionNode, NextBestActionRule,
                 RiskItemStatusGql, RiskRadarItem, SignalExamplePhrase, SignalNode, SignalStatusGql,
-                SignalTypeGql,
+                SignalTypeGql, signal_connection,
             },
         },
     },
@@ -77,20 +77,13 @@ impl InsightsQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, SignalNode, ConnectionTotals>> {
-        let first =
-            pagination::page_size(first).map_err(|e| validation("first", &e.to_string()))?;
-        let after = after
-            .map(|c| {
-                SignalCursor::decode(&c).ok_or_else(|| validation("after", "is not a valid cursor"))
-            })
-            .transpose()?;
         let filter = filter.unwrap_or_default();
         if let (Some(from), Some(to)) = (filter.from, filter.to)
             && from > to
         {
             return Err(validation("filter.to", "must not be before filter.from"));
         }
-        let (db, scope) = project_scope(ctx).await?;
+        let (_, scope) = project_scope(ctx).await?;
         let filter = DomainSignalFilter {
             types: filter
                 .types
@@ -109,17 +102,7 @@ impl InsightsQuery {
             from: filter.from,
             to: filter.to,
         };
-        let page = signals::list_signals(db, &scope, &filter, first, after)
-            .await
-            .map_err(IntoGqlError::into_gql)?;
-        Ok(pagination::connection(
-            page.items,
-            after.is_some(),
-            page.has_next_page,
-            page.total_count,
-            |s| s.cursor().encode(),
-            |s| SignalNode::new(s, scope),
-        ))
+        signal_connection(ctx, scope, filter, first, after).await
     }
 
     /// One signal of the active project.

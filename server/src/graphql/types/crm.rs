@@ -282,30 +282,11 @@ impl CrmAccount {
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, super::insights::SignalNode, ConnectionTotals>>
     {
-        use crate::domain::crm::signals::{self, SignalCursor, SignalFilter};
-        let first =
-            pagination::page_size(first).map_err(|e| validation("first", &e.to_string()))?;
-        let after = after
-            .map(|c| {
-                SignalCursor::decode(&c).ok_or_else(|| validation("after", "is not a valid cursor"))
-            })
-            .transpose()?;
-        let filter = SignalFilter {
+        let filter = crate::domain::crm::signals::SignalFilter {
             account_id: Some(self.uuid),
-            ..SignalFilter::default()
+            ..Default::default()
         };
-        let page = signals::list_signals(ctx.db()?, &self.scope, &filter, first, after)
-            .await
-            .map_err(IntoGqlError::into_gql)?;
-        let scope = self.scope;
-        Ok(pagination::connection(
-            page.items,
-            after.is_some(),
-            page.has_next_page,
-            page.total_count,
-            |s| s.cursor().encode(),
-            |s| super::insights::SignalNode::new(s, scope),
-        ))
+        super::insights::signal_connection(ctx, self.scope, filter, first, after).await
     }
 
     /// The account's newest health score, if it has one.

@@ -238,6 +238,40 @@ impl SignalNode {
     }
 }
 
+/// A page of signals matching `filter` as a connection (shared by the root listing and
+/// `CrmAccount.signals`).
+pub async fn signal_connection(
+    ctx: &Context<'_>,
+    scope: Scope,
+    filter: crate::domain::crm::signals::SignalFilter,
+    first: Option<i32>,
+    after: Option<String>,
+) -> async_graphql::Result<
+    async_graphql::connection::Connection<String, SignalNode, super::ConnectionTotals>,
+> {
+    use crate::{
+        domain::crm::signals::{self, SignalCursor},
+        graphql::{error::validation, pagination},
+    };
+    let first = pagination::page_size(first).map_err(|e| validation("first", &e.to_string()))?;
+    let after = after
+        .map(|c| {
+            SignalCursor::decode(&c).ok_or_else(|| validation("after", "is not a valid cursor"))
+        })
+        .transpose()?;
+    let page = signals::list_signals(ctx.db()?, &scope, &filter, first, after)
+        .await
+        .map_err(IntoGqlError::into_gql)?;
+    Ok(pagination::connection(
+        page.items,
+        after.is_some(),
+        page.has_next_page,
+        page.total_count,
+        |s| s.cursor().encode(),
+        |s| SignalNode::new(s, scope),
+    ))
+}
+
 /// An example phrase similarity detection compares messages with.
 #[derive(SimpleObject, Debug, Clone)]
 pub struct SignalExamplePhrase {
