@@ -753,3 +753,90 @@ async fn another_project_sees_none_of_the_signals_or_actions() {
     assert!(matches!(decide, Err(DomainError::NotFound(_))));
     test.drop().await;
 }
+
+/// Runs every due job with the server's own job registry; returns the kinds that ran.
+async fn drain_jobs(test: &TestDb) -> Vec<String> {
+    let registry = server::workers::registry(&server::config::Config::default());
+    let worker = server::workers::WorkerSettings::named("test");
+    let mut ran = Vec::new();
+    while let Some(done) = server::workers::execute_one(&test.db, &registry, &worker)
+        .await
+        .expect("queue reachable")
+    {
+        ran.push(done.kind);
+    }
+    ran
+}
+
+#[tokio::test]
+async fn the_jobs_turn_a_new_message_into_a_signal_a_score_and_an_action_and_the_scheduler_refreshes_once()
+ {
+    // Arrange: a linked customer (the link queues a refresh) and a churn message four days
+    // old, handed to detection the way the indexing job does.
+    let test = TestDb::new().await;
+    let scope = test.project("p").await;
+    let quiet = test.project("no-accounts").await;
+    let (account, contact, conversation) = customer(&test, &scope, 1).await;
+    let churn = message(
+        &test,
+        &scope,
+        &conversation,
+        &contact,
+        1,
+        "incoming",
+        "We will not renew our contract.",
+        Utc::now() - Duration::days(4),
+    )
+    .await;
+    signals::enqueue_detection(&test.db, &scope, &[churn], 0, 0)
+        .await
+        .expect("queued");
+
+    // Act
+    let ran = drain_jobs(&test).await;
+    let first_tick = server::workers::scheduler::enqueue_due_crm_refreshes(
+        &test.db,
+        std::time::Duration::from_secs(3_600),
+    )
+    .await
+    .expect("tick");
+    let second_tick = server::workers::scheduler::enqueue_due_crm_refreshes(
+        &test.db,
+        std::time::Duration::from_secs(3_600),
+    )
+    .await
+    .expect("tick");
+    let scheduled = drain_jobs(&test).await;
+
+    // Assert
+    assert!(ran.contains(&"crm_detect_signals".to_owned()), "{ran:?}");
+    assert!(ran.contains(&"crm_refresh".to_owned()), "{ran:?}");
+    let found = all_signals(&test, &scope).await;
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].account_id, Some(account));
+    let inbox = nba::list_actions(&test.db, &scope, &NbaFilter::default(), 10, None)
+        .await
+        .expect("inbox")
+        .items;
+    assert!(
+        inbox.iter().any(|a| a.rule_key == "churn_risk_unanswered"),
+        "{inbox:?}"
+    );
+    assert!(
+        test.scalar(&format!(
+            "select count(*) from health_scores where account_id = '{account}'"
+        ))
+        .await
+            >= 1
+    );
+    assert_eq!(
+        first_tick, 1,
+        "one refresh for the project with accounts, none for {quiet:?}"
+    );
+    assert_eq!(
+        second_tick, 0,
+        "a refresh already queued or recent is not queued again"
+    );
+    assert_eq!(scheduled, vec!["crm_refresh".to_owned()]);
+    test.drop().await;
+}
