@@ -12,6 +12,9 @@ DB_URL="$("$ROOT/scripts/db.sh" url)"
 # Tests create and drop their own databases through the server's maintenance database.
 export DATABASE_URL="${DB_URL%/*}/postgres"
 export APP_ENV=test
+# Incremental caches only pay off across edits; on a full run they double the size of target/
+# for our crates (CI's disk has run out before).
+export CARGO_INCREMENTAL=0
 
 step() { log "== $*"; }
 started=$(date +%s)
@@ -44,10 +47,17 @@ trap 'kill "$FAKE_TELEGRAM_PID" "$FAKE_CHATWOOT_PID" 2>/dev/null || true' EXIT
 DATABASE_URL="${DB_URL%/*}/${E2E_DB}" "$ROOT/target/debug/server" seed-demo
 DATABASE_URL="${DB_URL%/*}/${E2E_DB}" "$ROOT/target/debug/server" seed-demo-chatwoot \
   --base-url "http://${FAKE_CHATWOOT_ADDR}" --account-id 1 --token dev-token
+# `cargo leptos end-to-end` answers success without running a test when its build fails, so
+# build first (that command does fail), then require Playwright's own record of a passing run.
+cargo leptos build
+LAST_RUN="$ROOT/end2end/test-results/.last-run.json"
+rm -f "$LAST_RUN"
 DATABASE_URL="${DB_URL%/*}/${E2E_DB}" REVINTEL_DEMO_SEED=true APP_ENV=test \
   REVINTEL_TELEGRAM_BOT_TOKEN=e2e-bot-token REVINTEL_TELEGRAM_API_BASE="http://${FAKE_TELEGRAM_ADDR}" \
   REVINTEL_TELEGRAM_WEBHOOK_SECRET=e2e-webhook-secret FAKE_TELEGRAM_URL="http://${FAKE_TELEGRAM_ADDR}" \
   FAKE_CHATWOOT_URL="http://${FAKE_CHATWOOT_ADDR}" \
   cargo leptos end-to-end
+grep -q '"status": *"passed"' "$LAST_RUN" 2>/dev/null ||
+  die "Playwright did not record a passing run ($LAST_RUN)"
 
 log "all tests passed in $(( $(date +%s) - started ))s"
