@@ -41,6 +41,30 @@ pub async fn run_mutation<Q: GraphQLQuery>(
     execute::<Q>(variables, Some(csrf_token)).await
 }
 
+/// Response header through which a server function that failed names the 4xx status it
+/// should answer with; the server's router applies it (and always removes it).
+pub const FAILURE_STATUS_HEADER: &str = "x-revintel-failure-status";
+
+/// Records that the call was refused with `status`, so a server function that fails with it
+/// answers 4xx rather than leptos's 500 (clients and logs then see whose fault it was). It is
+/// only a hint: the router applies it to failed server functions alone, so a page that
+/// rendered anyway, a function that recovered, or a plain form's redirect keep their status.
+pub fn set_failure_status(status: u16) {
+    if let (Some(options), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(&status.to_string()),
+    ) {
+        options.insert_header(http::HeaderName::from_static(FAILURE_STATUS_HEADER), value);
+    }
+}
+
+/// A refusal of input the server function checked itself (worded like the API's
+/// `Invalid input: field: message`), answered with 422 like the API's own.
+pub fn invalid_input(message: String) -> ApiError {
+    set_failure_status(422);
+    ApiError::Api(message)
+}
+
 async fn execute<Q: GraphQLQuery>(
     variables: Q::Variables,
     csrf_token: Option<&str>,
@@ -80,11 +104,8 @@ async fn execute<Q: GraphQLQuery>(
                 async_graphql::Value::String(s) => Some(s.clone()),
                 _ => None,
             });
-        return Err(match code.as_deref() {
-            Some("UNAUTHENTICATED") => ApiError::Unauthenticated,
-            Some("FORBIDDEN") => ApiError::Forbidden,
-            _ => ApiError::Api(error.message),
-        });
+        set_failure_status(super::status_for_code(code.as_deref()));
+        return Err(ApiError::from_graphql(code.as_deref(), error.message));
     }
     let data = response.data.into_json().map_err(|e| {
         tracing::error!(error = %e, "response data is not JSON");

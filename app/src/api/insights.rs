@@ -481,7 +481,7 @@ mod convert {
     ) -> Result<E, ApiError> {
         let value = value.trim();
         if !allowed.contains(&value) {
-            return Err(ApiError::Api(format!(
+            return Err(crate::api::executor::invalid_input(format!(
                 "Invalid input: {field}: is not one of the choices"
             )));
         }
@@ -985,7 +985,7 @@ pub async fn decide_action(
             .status,
         ),
         _ => {
-            return Err(super::ApiError::Api(
+            return Err(crate::api::executor::invalid_input(
                 "Invalid input: decision: is not one of the choices".to_owned(),
             )
             .into());
@@ -1165,7 +1165,11 @@ pub async fn set_health_weights(
         }
     }
     if !problems.is_empty() {
-        return Err(super::ApiError::Api(format!("Invalid input: {}", problems.join("; "))).into());
+        return Err(crate::api::executor::invalid_input(format!(
+            "Invalid input: {}",
+            problems.join("; ")
+        ))
+        .into());
     }
     let [a, b, c, d, e] = values;
     let set = super::executor::run_mutation::<SetHealthWeightsMutation>(

@@ -22,6 +22,9 @@ pub enum ApiError {
     /// Sign-in needed.
     #[error("Please sign in")]
     Unauthenticated,
+    /// The username and password did not match.
+    #[error("Invalid username or password")]
+    InvalidCredentials,
     /// Not allowed.
     #[error("You do not have access to this")]
     Forbidden,
@@ -34,6 +37,36 @@ pub enum ApiError {
 }
 
 // `ServerFnError: From<E: Error>` already turns an ApiError into `ServerError(message)`.
+
+impl ApiError {
+    /// The error for a GraphQL error with `extensions.code` `code` and message `message`.
+    pub fn from_graphql(code: Option<&str>, message: String) -> Self {
+        match code {
+            // The server words a failed login differently from a missing session; keep it.
+            Some("UNAUTHENTICATED") if message == "Invalid username or password" => {
+                ApiError::InvalidCredentials
+            }
+            Some("UNAUTHENTICATED") => ApiError::Unauthenticated,
+            Some("FORBIDDEN") => ApiError::Forbidden,
+            _ => ApiError::Api(message),
+        }
+    }
+}
+
+/// The HTTP status a server function answers with when the API refused with `code`: the
+/// caller's mistakes and refusals are 4xx, only our own faults are 500.
+pub fn status_for_code(code: Option<&str>) -> u16 {
+    match code {
+        Some("UNAUTHENTICATED") => 401,
+        Some("FORBIDDEN") => 403,
+        Some("NOT_FOUND") => 404,
+        Some("CONFLICT") => 409,
+        Some("VALIDATION") => 422,
+        Some("RATE_LIMITED") => 429,
+        Some("INTERNAL") => 500,
+        _ => 400,
+    }
+}
 
 /// The message of a server function error, without framework prefixes.
 pub fn error_text(error: &ServerFnError) -> String {
@@ -60,6 +93,46 @@ pub fn is_field_message(message: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn graphql_codes_become_errors_with_the_status_a_client_expects() {
+        let cases = [
+            (
+                Some("UNAUTHENTICATED"),
+                "Authentication required",
+                401,
+                "Please sign in",
+            ),
+            (
+                Some("UNAUTHENTICATED"),
+                "Invalid username or password",
+                401,
+                "Invalid username or password",
+            ),
+            (
+                Some("FORBIDDEN"),
+                "Not allowed",
+                403,
+                "You do not have access to this",
+            ),
+            (Some("NOT_FOUND"), "Offer not found", 404, "Offer not found"),
+            (
+                Some("VALIDATION"),
+                "Invalid input: name: is required",
+                422,
+                "Invalid input: name: is required",
+            ),
+            (Some("CONFLICT"), "Already exists", 409, "Already exists"),
+            (Some("RATE_LIMITED"), "Slow down", 429, "Slow down"),
+            (Some("INTERNAL"), "Internal error", 500, "Internal error"),
+            (None, "Unknown argument", 400, "Unknown argument"),
+        ];
+        for (code, message, status, shown) in cases {
+            let error = ApiError::from_graphql(code, message.to_owned());
+            assert_eq!(status_for_code(code), status, "{code:?}");
+            assert_eq!(error.to_string(), shown, "{code:?}");
+        }
+    }
 
     #[test]
     fn field_errors_are_picked_out_of_the_api_summary() {

@@ -764,7 +764,7 @@ mod convert {
     ) -> Result<E, ApiError> {
         let value = value.trim();
         if !table.iter().any(|(v, _)| *v == value) {
-            return Err(ApiError::Api(format!(
+            return Err(crate::api::executor::invalid_input(format!(
                 "Invalid input: {field}: is not one of the choices"
             )));
         }
@@ -791,7 +791,9 @@ mod convert {
     pub fn end_of_day(field: &str, date: &str) -> Result<String, ApiError> {
         chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
             .map(|d| format!("{}T23:59:59Z", d.format("%Y-%m-%d")))
-            .map_err(|_| ApiError::Api(format!("Invalid input: {field}: enter a date")))
+            .map_err(|_| {
+                crate::api::executor::invalid_input(format!("Invalid input: {field}: enter a date"))
+            })
     }
 
     /// A `datetime-local` value (taken as UTC) as RFC 3339.
@@ -800,7 +802,11 @@ mod convert {
         chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M")
             .or_else(|_| chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S"))
             .map(|t| t.and_utc().to_rfc3339())
-            .map_err(|_| ApiError::Api(format!("Invalid input: {field}: enter a date and time")))
+            .map_err(|_| {
+                crate::api::executor::invalid_input(format!(
+                    "Invalid input: {field}: enter a date and time"
+                ))
+            })
     }
 
     /// A whole number typed into a form (blank: none).
@@ -808,7 +814,9 @@ mod convert {
         nonblank(value)
             .map(|v| {
                 v.parse::<i64>().map_err(|_| {
-                    ApiError::Api(format!("Invalid input: {field}: enter a whole number"))
+                    crate::api::executor::invalid_input(format!(
+                        "Invalid input: {field}: enter a whole number"
+                    ))
                 })
             })
             .transpose()
@@ -1261,7 +1269,7 @@ pub async fn offer_action(
         ),
         "reject" => {
             let Some(comment) = comment else {
-                return Err(super::ApiError::Api(
+                return Err(crate::api::executor::invalid_input(
                     "Invalid input: comment: say why it is rejected".to_owned(),
                 )
                 .into());
@@ -1299,7 +1307,7 @@ pub async fn offer_action(
             .status,
         ),
         _ => {
-            return Err(super::ApiError::Api(
+            return Err(crate::api::executor::invalid_input(
                 "Invalid input: action: is not one of the choices".to_owned(),
             )
             .into());
@@ -1440,7 +1448,9 @@ pub async fn preview_segment(definition: String) -> Result<SegmentPreviewView, S
     use ops::*;
 
     let definition: serde_json::Value = serde_json::from_str(&definition).map_err(|_| {
-        super::ApiError::Api("Invalid input: definition: is not valid JSON".to_owned())
+        crate::api::executor::invalid_input(
+            "Invalid input: definition: is not valid JSON".to_owned(),
+        )
     })?;
     let p =
         super::executor::run::<SalesPreviewSegmentQuery>(sales_preview_segment_query::Variables {
@@ -1576,7 +1586,7 @@ async fn save_campaign(
     let campaign = |e: ApiError| ("error", e);
     let name = draft.name.trim().to_owned();
     if name.is_empty() {
-        return Err(campaign(ApiError::Api(
+        return Err(campaign(crate::api::executor::invalid_input(
             "Invalid input: name: enter a name".to_owned(),
         )));
     }
@@ -1690,7 +1700,7 @@ pub async fn campaign_action(
         }
         "reject" => {
             let Some(comment) = nonblank(comment) else {
-                return Err(super::ApiError::Api(
+                return Err(crate::api::executor::invalid_input(
                     "Invalid input: comment: say why it is rejected".to_owned(),
                 )
                 .into());
@@ -1726,7 +1736,7 @@ pub async fn campaign_action(
             cancel_campaign
         ),
         _ => {
-            return Err(super::ApiError::Api(
+            return Err(crate::api::executor::invalid_input(
                 "Invalid input: action: is not one of the choices".to_owned(),
             )
             .into());
@@ -1909,7 +1919,7 @@ pub async fn outbound_action(
             .status,
         ),
         _ => {
-            return Err(super::ApiError::Api(
+            return Err(crate::api::executor::invalid_input(
                 "Invalid input: action: is not one of the choices".to_owned(),
             )
             .into());
@@ -1930,9 +1940,10 @@ pub async fn write_message(
 
     let contact_id = contact_id.trim().to_owned();
     if contact_id.is_empty() {
-        return Err(
-            ApiError::Api("Invalid input: contactId: choose the recipient".to_owned()).into(),
-        );
+        return Err(crate::api::executor::invalid_input(
+            "Invalid input: contactId: choose the recipient".to_owned(),
+        )
+        .into());
     }
     let id = run_mutation::<SalesCreateOutboundMessageMutation>(
         sales_create_outbound_message_mutation::Variables {
@@ -1948,7 +1959,7 @@ pub async fn write_message(
     )
     .await
     .map_err(|e| match e {
-        ApiError::Api(m) if m == "contact not found" => ApiError::Api(
+        ApiError::Api(m) if m == "contact not found" => crate::api::executor::invalid_input(
             "Invalid input: contactId: no contact of this project has this id".to_owned(),
         ),
         other => other,
@@ -2055,7 +2066,7 @@ pub async fn set_channel_policy(
             .await?;
         }
         _ => {
-            return Err(super::ApiError::Api(
+            return Err(crate::api::executor::invalid_input(
                 "Invalid input: action: is not one of the choices".to_owned(),
             )
             .into());

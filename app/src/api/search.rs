@@ -158,8 +158,11 @@ fn day_bound(
     let Some(day) = day.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty()) else {
         return Ok(None);
     };
-    let date = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d")
-        .map_err(|_| super::ApiError::Api(format!("{field}: use a date like 2026-01-31")))?;
+    let date = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(|_| {
+        crate::api::executor::invalid_input(format!(
+            "Invalid input: {field}: use a date like 2026-01-31"
+        ))
+    })?;
     let date = if next_day {
         date.succ_opt().unwrap_or(date)
     } else {

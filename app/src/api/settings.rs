@@ -213,7 +213,7 @@ pub async fn bind_chatwoot(
     use ops::*;
 
     let account_id: i64 = account_id.trim().parse().map_err(|_| {
-        super::ApiError::Api("Invalid input: accountId: must be a number".to_owned())
+        crate::api::executor::invalid_input("Invalid input: accountId: must be a number".to_owned())
     })?;
     super::executor::run_mutation::<BindChatwootSourceMutation>(
         bind_chatwoot_source_mutation::Variables {
@@ -247,7 +247,7 @@ pub async fn create_token(
         .filter(|s| !s.is_empty())
     {
         Some(days) => Some(days.parse::<i64>().map_err(|_| {
-            super::ApiError::Api(
+            crate::api::executor::invalid_input(
                 "Invalid input: expiresInDays: must be a whole number of days".to_owned(),
             )
         })?),

@@ -10,7 +10,8 @@ use std::{net::SocketAddr, sync::Arc};
 use axum::{
     Router,
     extract::{ConnectInfo, FromRef},
-    http::Extensions,
+    http::{Extensions, StatusCode},
+    response::Response,
     routing::{get, post},
 };
 use chrono::Duration;
@@ -139,6 +140,29 @@ pub fn build_router(state: AppState) -> Router {
             move || provide_context(fallback_executor.clone()),
             app::shell,
         ))
+        .layer(axum::middleware::map_response(apply_failure_status))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Answers a server function that failed because the API refused it with the refusal's 4xx
+/// (named by the executor in a private header) instead of leptos's blanket 500. Any other
+/// response keeps its status; the header never leaves the server.
+async fn apply_failure_status(mut response: Response) -> Response {
+    let Some(hint) = response
+        .headers_mut()
+        .remove(app::api::executor::FAILURE_STATUS_HEADER)
+    else {
+        return response;
+    };
+    let refused = hint
+        .to_str()
+        .ok()
+        .and_then(|v| v.parse::<u16>().ok())
+        .and_then(|code| StatusCode::from_u16(code).ok())
+        .filter(StatusCode::is_client_error);
+    if let (StatusCode::INTERNAL_SERVER_ERROR, Some(status)) = (response.status(), refused) {
+        *response.status_mut() = status;
+    }
+    response
 }

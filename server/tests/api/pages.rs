@@ -1,4 +1,7 @@
-use axum::http::StatusCode;
+use axum::{
+    body::Body,
+    http::{Request, StatusCode, header},
+};
 
 use crate::helpers::spawn_app;
 
@@ -66,4 +69,67 @@ async fn the_login_page_renders_a_form_that_posts_without_javascript() {
     );
     assert!(response.body.contains("name=\"username\""));
     assert!(response.body.contains("name=\"password\""));
+}
+
+fn login_form_post(accept: &str, password: &str) -> Request<Body> {
+    Request::post("/api/session/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, accept)
+        .header(header::REFERER, "http://127.0.0.1:3000/login")
+        .body(Body::from(format!("username=demo&password={password}")))
+        .expect("valid request")
+}
+
+#[tokio::test]
+async fn a_refused_sign_in_called_by_the_browser_client_answers_401_with_the_reason() {
+    // Arrange
+    let app = spawn_app().await;
+
+    // Act: the hydrated client calls server functions with a non-HTML Accept header.
+    let response = app
+        .send(login_form_post(
+            "application/x-www-form-urlencoded",
+            "not-the-password",
+        ))
+        .await;
+
+    // Assert: the caller's mistake is a 4xx with the reason, not a server fault.
+    assert_eq!(
+        response.status,
+        StatusCode::UNAUTHORIZED,
+        "{}",
+        response.body
+    );
+    assert!(
+        response.body.contains("Invalid username or password"),
+        "{}",
+        response.body
+    );
+}
+
+#[tokio::test]
+async fn a_refused_sign_in_posted_by_a_plain_form_redirects_back_to_the_form() {
+    // Arrange
+    let app = spawn_app().await;
+
+    // Act: without JavaScript the browser posts the form and accepts HTML.
+    let response = app
+        .send(login_form_post(
+            "text/html,application/xhtml+xml",
+            "not-the-password",
+        ))
+        .await;
+
+    // Assert: the redirect back to the form survives the failure status, and carries the
+    // error for the form to show.
+    assert_eq!(response.status, StatusCode::FOUND, "{}", response.body);
+    let location = response
+        .headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(
+        location.starts_with("http://127.0.0.1:3000/login?") && location.contains("__err="),
+        "{location}"
+    );
 }
