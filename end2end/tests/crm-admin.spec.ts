@@ -28,7 +28,7 @@ async function openAccount(page: Page, name: string, suffix: string) {
 
 const stageNames = (page: Page) => page.getByTestId("stage-name").allInnerTexts();
 
-test("an account is edited, a stage is added and moved up, and a duplicate is merged into the account", async ({
+test("an account is edited and given an owner, a stage is added and moved up, and a duplicate is merged into the account", async ({
   page,
 }) => {
   // Arrange: two fresh accounts, the second a duplicate of the first.
@@ -41,12 +41,15 @@ test("an account is edited, a stage is added and moved up, and a duplicate is me
   await createAccount(page, survivor);
   await createAccount(page, duplicate);
 
-  // Act + assert: edit the survivor's industry.
+  // Act + assert: edit the survivor's industry and hand it to the project's other member.
   await openAccount(page, survivor, suffix);
+  await expect(page.getByTestId("account-owner")).toHaveText("nobody");
   const edit = page.getByTestId("edit-account-form");
   await edit.getByLabel("Industry").fill(industry);
+  await edit.getByLabel("Owner").selectOption({ label: "approver" });
   await edit.getByRole("button", { name: "Save changes" }).click();
   await expect(page.getByTestId("account-industry")).toHaveText(industry);
+  await expect(page.getByTestId("account-owner")).toHaveText("approver");
   await expect(page.getByTestId("account-saved")).toBeVisible();
 
   // A new open stage lands after the last open stage; "up" moves it one place earlier.

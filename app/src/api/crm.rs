@@ -1,4 +1,6 @@
 //! Accounts, their contacts and opportunities, and the pipeline board for the UI.
+// The editors' server functions take one argument per form field.
+#![allow(clippy::too_many_arguments)]
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -71,6 +73,35 @@ pub struct OpportunityRow {
 /// An account as other records point at it.
 pub use super::insights::AccountRef;
 
+/// A project member, as an owner picker offers them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberChoice {
+    /// User id.
+    pub id: String,
+    /// Login name.
+    pub username: String,
+}
+
+/// Who owns a record: the member's name, or a note when the stored owner left the project.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerView {
+    /// The stored owner's user id (none: unassigned).
+    pub id: Option<String>,
+    /// Their login name while they are a member.
+    pub username: Option<String>,
+}
+
+impl OwnerView {
+    /// How the owner reads on a page.
+    pub fn label(&self) -> String {
+        match (&self.id, &self.username) {
+            (_, Some(name)) => name.clone(),
+            (Some(_), None) => "a former member".to_owned(),
+            (None, None) => "nobody".to_owned(),
+        }
+    }
+}
+
 /// An account with its contacts and opportunities.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountDetail {
@@ -82,6 +113,10 @@ pub struct AccountDetail {
     pub archived_at: Option<String>,
     /// The account it was merged into (its name when it can still be read).
     pub merged_into: Option<AccountRef>,
+    /// Its owner.
+    pub owner: OwnerView,
+    /// Members who can own it.
+    pub members: Vec<MemberChoice>,
     /// Contact links.
     pub contacts: Vec<ContactLinkRow>,
     /// Opportunities, newest first.
@@ -175,6 +210,8 @@ pub struct StageEventRow {
     pub to: String,
     /// Who moved it (a user id).
     pub changed_by: Option<String>,
+    /// Their login name while they are a member.
+    pub changed_by_name: Option<String>,
     /// When (RFC 3339).
     pub changed_at: String,
     /// The mover's note.
@@ -218,6 +255,10 @@ pub struct OpportunityDetail {
     pub stage_kind: String,
     /// Its account.
     pub account: AccountRef,
+    /// Its owner.
+    pub owner: OwnerView,
+    /// Members who can own it.
+    pub members: Vec<MemberChoice>,
     /// Stage changes, oldest first.
     pub history: Vec<StageEventRow>,
     /// The pipeline's stages (id, name), in order.
@@ -284,7 +325,7 @@ fn enum_name<E: Serialize>(value: &E) -> String {
 /// A validation error of one field, worded as the API words them.
 #[cfg(feature = "ssr")]
 fn invalid(field: &str, message: &str) -> ServerFnError {
-    super::ApiError::Api(format!("Invalid input: {field}: {message}")).into()
+    crate::api::executor::invalid_input(format!("Invalid input: {field}: {message}")).into()
 }
 
 /// A whole number 0-100 from a form field (`api_field` names it in errors).
@@ -348,9 +389,16 @@ pub async fn list_accounts(
 pub async fn load_account(id: String) -> Result<AccountDetail, ServerFnError> {
     use ops::*;
 
-    let a = super::executor::run::<CrmAccountQuery>(crm_account_query::Variables { id })
-        .await?
-        .crm_account;
+    let data = super::executor::run::<CrmAccountQuery>(crm_account_query::Variables { id }).await?;
+    let a = data.crm_account;
+    let members = data
+        .project_members
+        .into_iter()
+        .map(|m| MemberChoice {
+            id: m.user.id,
+            username: m.user.username,
+        })
+        .collect();
     let merged_into = match a.merged_into_id {
         Some(target) => Some(
             match super::executor::run::<CrmAccountNameQuery>(crm_account_name_query::Variables {
@@ -381,6 +429,11 @@ pub async fn load_account(id: String) -> Result<AccountDetail, ServerFnError> {
         website: a.website,
         archived_at: a.archived_at,
         merged_into,
+        owner: OwnerView {
+            id: a.owner_user_id,
+            username: a.owner.map(|o| o.user.username),
+        },
+        members,
         contacts: a
             .contacts
             .into_iter()
@@ -663,8 +716,7 @@ pub async fn merge_candidates(account_id: String) -> Result<Vec<AccountRef>, Ser
     Ok(out)
 }
 
-/// Changes an account's name, email domain, website and industry (blank clears; the owner is
-/// kept).
+/// Changes an account's name, email domain, website, industry and owner (blank clears).
 #[server(endpoint = "crm/update-account")]
 pub async fn update_account(
     id: String,
@@ -672,6 +724,7 @@ pub async fn update_account(
     domain: Option<String>,
     website: Option<String>,
     industry: Option<String>,
+    owner_user_id: Option<String>,
     csrf: String,
 ) -> Result<(), ServerFnError> {
     use ops::*;
@@ -683,6 +736,7 @@ pub async fn update_account(
             domain: blank_to_none(domain),
             website: blank_to_none(website),
             industry: blank_to_none(industry),
+            owner_user_id: blank_to_none(owner_user_id),
         },
         &csrf,
     )
@@ -981,6 +1035,7 @@ pub async fn load_opportunity(id: String) -> Result<OpportunityDetail, ServerFnE
                 from: h.from_stage_key.as_deref().map(stage_name),
                 to: stage_name(&h.to_stage_key),
                 changed_by: h.changed_by,
+                changed_by_name: h.changed_by_member.map(|m| m.user.username),
                 changed_at: h.changed_at,
                 note: h.note.filter(|n| !n.trim().is_empty()),
                 amount: h.amount.map(|a| match &h.currency {
@@ -1013,11 +1068,23 @@ pub async fn load_opportunity(id: String) -> Result<OpportunityDetail, ServerFnE
             id: o.account.id,
             name: o.account.name,
         },
+        owner: OwnerView {
+            id: o.owner_user_id,
+            username: o.owner.map(|m| m.user.username),
+        },
+        members: data
+            .project_members
+            .into_iter()
+            .map(|m| MemberChoice {
+                id: m.user.id,
+                username: m.user.username,
+            })
+            .collect(),
     })
 }
 
 /// Changes an opportunity's name, amount, currency, own probability (blank: the stage's
-/// default) and expected close date (blank clears).
+/// default), expected close date and owner (blank clears).
 #[server(endpoint = "crm/update-opportunity")]
 pub async fn update_opportunity(
     id: String,
@@ -1026,6 +1093,7 @@ pub async fn update_opportunity(
     currency: String,
     probability: Option<String>,
     expected_close_date: Option<String>,
+    owner_user_id: Option<String>,
     csrf: String,
 ) -> Result<(), ServerFnError> {
     use ops::*;
@@ -1048,6 +1116,7 @@ pub async fn update_opportunity(
             currency: currency.trim().to_uppercase(),
             probability,
             expected_close_date,
+            owner_user_id: blank_to_none(owner_user_id),
         },
         &csrf,
     )

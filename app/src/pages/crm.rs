@@ -13,10 +13,10 @@ use crate::{
         crm::{
             AccountConversationsView, AccountDetail, AccountRef, ArchiveAccount, BoardView,
             CreateAccount, CreateOpportunity, CreateStage, DecideContact, DeleteStage, LinkContact,
-            MergeAccounts, MoveOpportunity, MoveOpportunityWithNote, MoveStage, OpportunityDetail,
-            StageRow, SuggestContacts, TotalRow, UpdateAccount, UpdateOpportunity, UpdateStage,
-            account_conversations, list_accounts, load_account, load_board, load_opportunity,
-            load_stages, merge_candidates,
+            MemberChoice, MergeAccounts, MoveOpportunity, MoveOpportunityWithNote, MoveStage,
+            OpportunityDetail, StageRow, SuggestContacts, TotalRow, UpdateAccount,
+            UpdateOpportunity, UpdateStage, account_conversations, list_accounts, load_account,
+            load_board, load_opportunity, load_stages, merge_candidates,
         },
         error_text, field_error,
         insights::{AccountInsightsView, RecomputeHealth, account_insights},
@@ -380,6 +380,7 @@ fn AccountBody(
             <dt>"Domain"</dt><dd>{a.domain.clone().unwrap_or_else(|| "—".to_owned())}</dd>
             <dt>"Website"</dt><dd>{detail.website.clone().unwrap_or_else(|| "—".to_owned())}</dd>
             <dt>"Industry"</dt><dd data-testid="account-industry">{a.industry.clone().unwrap_or_else(|| "—".to_owned())}</dd>
+            <dt>"Owner"</dt><dd data-testid="account-owner">{detail.owner.label()}</dd>
             <dt>"Status"</dt>
             <dd>
                 <span class=format!("status status-{}", status.to_lowercase()) data-testid="account-status">{status.to_lowercase()}</span>
@@ -388,7 +389,8 @@ fn AccountBody(
         </dl>
         {(!is_merged).then(|| view! {
             <AccountAdmin id=a.id.clone() name=a.name.clone() domain=a.domain.clone() website=detail.website.clone()
-                industry=a.industry.clone() archived=is_archived csrf=csrf.clone() actions/>
+                industry=a.industry.clone() owner=detail.owner.id.clone() members=detail.members.clone()
+                archived=is_archived csrf=csrf.clone() actions/>
         })}
         <AccountInsightsSections account_id=a.id.clone() insights recompute csrf=csrf.clone()/>
         <section class="panel" data-testid="account-contacts">
@@ -454,6 +456,8 @@ fn AccountAdmin(
     domain: Option<String>,
     website: Option<String>,
     industry: Option<String>,
+    owner: Option<String>,
+    members: Vec<MemberChoice>,
     archived: bool,
     csrf: String,
     actions: AccountActions,
@@ -477,8 +481,9 @@ fn AccountAdmin(
                     kind="url" hint="http:// or https:// address" error/>
                 <EditField id="account-industry" name="industry" api_field="industry" label="Industry" value=industry.unwrap_or_default()
                     maxlength=120 error/>
+                <OwnerSelect id="account-owner-select" current=owner members/>
                 <input type="hidden" name="csrf" value=csrf/>
-                <FormError error fields=&["name", "domain", "website", "industry"]/>
+                <FormError error fields=&["name", "domain", "website", "industry", "ownerUserId"]/>
                 <div class="actions">
                     <button type="submit" class="btn-primary">"Save changes"</button>
                 </div>
@@ -1113,6 +1118,7 @@ fn OpportunityBody(
         .rev()
         .map(|h| {
             let who = h.changed_by.clone();
+            let who_name = h.changed_by_name.clone();
             view! {
                 <tr data-testid="stage-event">
                     <td>
@@ -1122,9 +1128,10 @@ fn OpportunityBody(
                         }}
                     </td>
                     <td><time datetime=h.changed_at.clone()>{when(&h.changed_at)}</time></td>
-                    <td>{match who {
-                        Some(u) => view! { <span title=u.clone()>{format!("user {}", u.get(..8).unwrap_or(&u))}</span> }.into_any(),
-                        None => view! { <span class="muted">"system"</span> }.into_any(),
+                    <td data-testid="stage-event-who">{match (who, who_name) {
+                        (_, Some(name)) => view! { <span>{name}</span> }.into_any(),
+                        (Some(u), None) => view! { <span class="muted" title=u>"a former member"</span> }.into_any(),
+                        (None, None) => view! { <span class="muted">"system"</span> }.into_any(),
                     }}</td>
                     <td class="num">{h.amount.clone().unwrap_or_default()}</td>
                     <td class="num">{h.probability.map(|p| format!("{p} %")).unwrap_or_default()}</td>
@@ -1145,6 +1152,7 @@ fn OpportunityBody(
             <dt>"Probability"</dt><dd>{probability_text}</dd>
             <dt>"Weighted"</dt><dd>{format!("{} {}", o.weighted, o.currency)}</dd>
             <dt>"Expected close"</dt><dd>{o.expected_close.clone().unwrap_or_else(|| "—".to_owned())}</dd>
+            <dt>"Owner"</dt><dd data-testid="opportunity-owner">{o.owner.label()}</dd>
             {o.closed_at.clone().map(|t| view! { <dt>"Closed"</dt><dd><time datetime=t.clone()>{when(&t)}</time></dd> })}
             {o.lost_reason.clone().map(|r| view! { <dt>"Lost because"</dt><dd>{r}</dd> })}
         </dl>
@@ -1162,8 +1170,9 @@ fn OpportunityBody(
                     hint="Blank uses the stage's default" error/>
                 <EditField id="opp-close" name="expected_close_date" api_field="expectedCloseDate" label="Expected close date"
                     value=o.expected_close.clone().unwrap_or_default() kind="date" hint="YYYY-MM-DD; blank clears it" error/>
+                <OwnerSelect id="opp-owner" current=o.owner.id.clone() members=o.members.clone()/>
                 <input type="hidden" name="csrf" value=csrf1/>
-                <FormError error fields=&["name", "amount", "currency", "probability", "expectedCloseDate"]/>
+                <FormError error fields=&["name", "amount", "currency", "probability", "expectedCloseDate", "ownerUserId"]/>
                 <div class="actions">
                     <button type="submit" class="btn-primary">"Save opportunity"</button>
                 </div>
@@ -1208,6 +1217,39 @@ fn OpportunityBody(
                 }.into_any()
             }}
         </section>
+    }
+}
+
+/// The owner field of an edit form: the project's members, "Nobody" to clear. An owner who
+/// has left stays selectable as such, so saving other fields does not silently unassign.
+#[component]
+fn OwnerSelect(
+    /// Element id (unique on the page).
+    id: &'static str,
+    /// The stored owner's user id.
+    current: Option<String>,
+    /// Members to choose from.
+    members: Vec<MemberChoice>,
+) -> impl IntoView {
+    let former = current
+        .clone()
+        .filter(|c| !members.iter().any(|m| &m.id == c));
+    let options = members
+        .into_iter()
+        .map(|m| {
+            let selected = current.as_deref() == Some(m.id.as_str());
+            view! { <option value=m.id selected=selected>{m.username}</option> }
+        })
+        .collect_view();
+    view! {
+        <div class="field">
+            <label for=id>"Owner"</label>
+            <select id=id name="owner_user_id">
+                <option value="" selected=current.is_none()>"Nobody"</option>
+                {former.map(|f| view! { <option value=f selected=true>"A former member"</option> })}
+                {options}
+            </select>
+        </div>
     }
 }
 

@@ -38,6 +38,10 @@ pub fn build_schema(db: DatabaseConnection, identity: Identity, config: &Config)
         loaders::ContactLoader { db: db.clone() },
         tokio::spawn,
     ))
+    .data(DataLoader::new(
+        loaders::MemberLoader { db: db.clone() },
+        tokio::spawn,
+    ))
     .data(db)
     .data(identity)
     .limit_depth(config.graphql_max_depth)

@@ -1,8 +1,9 @@
 //! The CRM over GraphQL: accounts with their contacts, opportunities moving through the
 //! pipeline, the board's totals and forecast, and what the API refuses.
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
-use crate::helpers::{As, Session, TestApp, spawn_app};
+use crate::helpers::{As, PASSWORD, Session, TestApp, spawn_app};
 
 const CREATE_ACCOUNT: &str = "mutation($i: CreateCrmAccountInput!) { createCrmAccount(input: $i) { id name domain status } }";
 const CREATE_OPPORTUNITY: &str = "mutation($i: CreateOpportunityInput!) { createOpportunity(input: $i) { id name amount currency stage { key } effectiveProbability weightedAmount } }";
@@ -555,5 +556,99 @@ async fn accounts_are_listed_archived_and_merged() {
     assert_eq!(
         renamed["data"]["updateCrmAccount"]["name"], "Acme Group",
         "{renamed}"
+    );
+}
+
+#[tokio::test]
+async fn members_are_listed_and_name_the_owners_and_movers_of_accounts_and_deals() {
+    // Arrange: alice's project with a second member, dave; eve works elsewhere.
+    let app = spawn_app().await;
+    let (alice, project) = app.user_with_project("alice", "Alice sales").await;
+    let (_eve, _) = app.user_with_project("eve", "Eve elsewhere").await;
+    app.create_user("dave").await;
+    app.db
+        .execute_unprepared(&format!(
+            "insert into project_members (project_id, user_id, account_scope_id, role) \
+             select p.id, u.id, p.account_scope_id, 'member' from projects p, app_users u \
+             where p.id = '{project}' and u.username = 'dave'"
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("membership: {e}"));
+    let _dave = app.login("dave", PASSWORD).await;
+
+    // Act
+    let listed = app
+        .gql(
+            As::Session(&alice),
+            "{ projectMembers { user { id username } role } }",
+            json!({}),
+        )
+        .await;
+    let members = listed["data"]["projectMembers"]
+        .as_array()
+        .unwrap_or_else(|| panic!("members: {listed}"))
+        .clone();
+    let dave_id = members[1]["user"]["id"].as_str().expect("dave's id");
+    let account = app
+        .gql(
+            As::Session(&alice),
+            "mutation($i: CreateCrmAccountInput!) { createCrmAccount(input: $i) { id owner { user { username } role } } }",
+            json!({ "i": { "name": "Owned Co", "ownerUserId": dave_id } }),
+        )
+        .await;
+    let account_id = account["data"]["createCrmAccount"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("account: {account}"));
+    let stage = stages(&app, &alice).await;
+    let deal = app
+        .gql(
+            As::Session(&alice),
+            "mutation($i: CreateOpportunityInput!) { createOpportunity(input: $i) { owner { user { username } } stageHistory { changedByMember { user { username } } } } }",
+            json!({ "i": { "accountId": account_id, "name": "Renewal", "amount": "100.00",
+                           "currency": "EUR", "ownerUserId": dave_id,
+                           "stageId": stage_id(&stage, "qualified") } }),
+        )
+        .await;
+    app.db
+        .execute_unprepared("delete from project_members where user_id = (select id from app_users where username = 'dave')")
+        .await
+        .unwrap_or_else(|e| panic!("leave: {e}"));
+    let after_leaving = app
+        .gql(
+            As::Session(&alice),
+            "query($id: ID!) { crmAccount(id: $id) { ownerUserId owner { user { username } } } }",
+            json!({ "id": account_id }),
+        )
+        .await;
+
+    // Assert: members by username with roles, eve not among them; owners and movers named;
+    // someone who left is no longer named (the stored id stays).
+    assert_eq!(
+        members
+            .iter()
+            .map(|m| (m["user"]["username"].clone(), m["role"].clone()))
+            .collect::<Vec<_>>(),
+        vec![
+            (json!("alice"), json!("OWNER")),
+            (json!("dave"), json!("MEMBER"))
+        ]
+    );
+    assert_eq!(
+        account["data"]["createCrmAccount"]["owner"],
+        json!({ "user": { "username": "dave" }, "role": "MEMBER" })
+    );
+    assert_eq!(
+        deal["data"]["createOpportunity"]["owner"]["user"]["username"], "dave",
+        "{deal}"
+    );
+    assert_eq!(
+        deal["data"]["createOpportunity"]["stageHistory"][0]["changedByMember"]["user"]["username"],
+        "alice",
+        "{deal}"
+    );
+    assert_eq!(after_leaving["data"]["crmAccount"]["ownerUserId"], dave_id);
+    assert!(
+        after_leaving["data"]["crmAccount"]["owner"].is_null(),
+        "{after_leaving}"
     );
 }

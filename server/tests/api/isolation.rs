@@ -313,6 +313,8 @@ async fn arrange_project_a(app: &TestApp) -> Secrets {
         .await;
     let mut markers = vec![
         "alphatag".to_owned(),
+        // A's only member: B's member list (and any owner or assignee) must never name her.
+        "alice".to_owned(),
         mirror.contact.clone(),
         mirror.open_conversation.clone(),
         mirror.message.clone(),
@@ -396,6 +398,11 @@ fn cases(a: &Secrets) -> BTreeMap<&'static str, Vec<(String, Value)>> {
     add(
         "projects",
         "{ projects(first: 100) { totalCount edges { cursor node { id name createdAt } } } }",
+        json!({}),
+    );
+    add(
+        "projectMembers",
+        "{ projectMembers { user { id username } role joinedAt } }",
         json!({}),
     );
     add(

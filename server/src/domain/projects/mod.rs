@@ -1,4 +1,5 @@
 //! Projects: the unit of tenancy. Each belongs to one account scope.
+pub mod members;
 pub mod sources;
 
 use chrono::{DateTime, Utc};

@@ -2,12 +2,16 @@
 use async_graphql::{Context, Object, connection::Connection};
 
 use crate::{
-    domain::projects::{self, ProjectCursor, sources},
+    domain::projects::{self, ProjectCursor, members, sources},
     graphql::{
         context::ContextExt,
         error::{IntoGqlError, validation},
         pagination,
-        types::{ConnectionTotals, project::ProjectNode, source::ProjectSource},
+        types::{
+            ConnectionTotals,
+            project::{ProjectMember, ProjectNode},
+            source::ProjectSource,
+        },
     },
 };
 
@@ -45,6 +49,24 @@ impl ProjectsQuery {
             |p| pagination::encode_time_id(p.created_at, p.id),
             ProjectNode::from,
         ))
+    }
+
+    /// Members of the active project, by username (a project has a team, not thousands, so
+    /// this is one list rather than a connection).
+    async fn project_members(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<ProjectMember>> {
+        let db = ctx.db()?;
+        let (_, scope, _) = ctx
+            .auth()?
+            .require_scope(db)
+            .await
+            .map_err(IntoGqlError::into_gql)?;
+        let list = members::list(db, &scope)
+            .await
+            .map_err(IntoGqlError::into_gql)?;
+        Ok(list.into_iter().map(Into::into).collect())
     }
 
     /// Sources bound to the active project (secrets are never returned).

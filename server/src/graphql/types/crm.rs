@@ -289,6 +289,15 @@ impl CrmAccount {
         super::insights::signal_connection(ctx, self.scope, filter, first, after).await
     }
 
+    /// The owning member (null when unset or no longer a member).
+    async fn owner(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::project::ProjectMember>> {
+        let owner = self.owner_user_id.as_ref().and_then(|i| i.parse().ok());
+        crate::graphql::loaders::member(ctx, self.scope, owner).await
+    }
+
     /// The account's newest health score, if it has one.
     async fn health(
         &self,
@@ -543,6 +552,14 @@ impl OpportunityNode {
         ))
     }
 
+    /// The owning member (null when unset or no longer a member).
+    async fn owner(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::project::ProjectMember>> {
+        crate::graphql::loaders::member(ctx, self.scope, self.inner.owner_user_id).await
+    }
+
     /// Its account.
     async fn account(&self, ctx: &Context<'_>) -> async_graphql::Result<CrmAccount> {
         crate::domain::crm::accounts::get_account(ctx.db()?, &self.scope, self.inner.account_id)
@@ -559,12 +576,16 @@ impl OpportunityNode {
         let events = opportunities::stage_history(ctx.db()?, &self.scope, self.inner.id)
             .await
             .map_err(IntoGqlError::into_gql)?;
-        Ok(events.into_iter().map(Into::into).collect())
+        Ok(events
+            .into_iter()
+            .map(|e| OpportunityStageEvent::new(e, self.scope))
+            .collect())
     }
 }
 
 /// One stage change of an opportunity, with what it was worth at the time.
 #[derive(SimpleObject, Debug, Clone)]
+#[graphql(complex)]
 pub struct OpportunityStageEvent {
     /// Event id.
     pub id: ID,
@@ -590,10 +611,26 @@ pub struct OpportunityStageEvent {
     pub currency: Option<String>,
     /// Effective probability at the time.
     pub probability: Option<i32>,
+    #[graphql(skip)]
+    pub changed_by_uuid: Option<Uuid>,
+    #[graphql(skip)]
+    pub scope: Scope,
 }
 
-impl From<StageEvent> for OpportunityStageEvent {
-    fn from(e: StageEvent) -> Self {
+#[ComplexObject]
+impl OpportunityStageEvent {
+    /// The member who moved it (null for the system or someone no longer a member).
+    async fn changed_by_member(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::project::ProjectMember>> {
+        crate::graphql::loaders::member(ctx, self.scope, self.changed_by_uuid).await
+    }
+}
+
+impl OpportunityStageEvent {
+    /// The API view of `e` within `scope`.
+    pub fn new(e: StageEvent, scope: Scope) -> Self {
         let evidence = e
             .evidence_refs
             .as_array()
@@ -621,6 +658,8 @@ impl From<StageEvent> for OpportunityStageEvent {
             from_stage_key: e.from_stage_key,
             to_stage_key: e.to_stage_key,
             changed_by: e.changed_by.map(id),
+            changed_by_uuid: e.changed_by,
+            scope,
             changed_at: e.changed_at,
             note: e.note,
             evidence,

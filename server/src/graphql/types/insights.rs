@@ -419,6 +419,15 @@ impl NextBestActionNode {
     async fn account(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<CrmAccount>> {
         account_of(ctx, self.scope, self.account_uuid).await
     }
+
+    /// The member who should do it (null when unassigned or no longer a member).
+    async fn assignee(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::project::ProjectMember>> {
+        let assignee = self.assignee_user_id.as_ref().and_then(|i| i.parse().ok());
+        crate::graphql::loaders::member(ctx, self.scope, assignee).await
+    }
 }
 
 /// A documented next-best-action rule.
