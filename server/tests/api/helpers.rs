@@ -32,6 +32,38 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// The fake Telegram the app sends PINs to.
     pub telegram: FakeTelegram,
+    /// The test's own database.
+    database: String,
+}
+
+impl Drop for TestApp {
+    /// Drops the test's database when the test passed (a failed test keeps it to inspect).
+    /// Drop cannot await, and the test's runtime may be the one blocked here, so the drop runs
+    /// on a thread with a runtime of its own.
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let name = self.database.clone();
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime for the cleanup");
+            runtime.block_on(async {
+                if let Ok(admin) = Database::connect(admin_url()).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("drop database if exists {name} with (force)"))
+                        .await;
+                    admin.close().await.ok();
+                }
+            });
+        })
+        .join();
+        if dropped.is_err() {
+            eprintln!("could not drop the test database {}", self.database);
+        }
+    }
 }
 
 /// A logged-in browser: its cookie and CSRF token.
@@ -107,6 +139,7 @@ pub async fn spawn_app_in(env: AppEnv) -> TestApp {
         router,
         db: pool,
         telegram,
+        database: name,
     }
 }
 
