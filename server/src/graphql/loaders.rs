@@ -1,18 +1,43 @@
 //! DataLoaders: batch the per-row lookups of a listing into one query (no N+1).
-use std::collections::HashMap;
+use std::{collections::HashMap, future::Future, hash::Hash};
 
 use async_graphql::dataloader::Loader;
 use sea_orm::DatabaseConnection;
-
 use uuid::Uuid;
 
 use crate::{
     auth::Scope,
     domain::{
+        DomainError,
         ingest::{lookup, query::Contact},
         projects::members::{self, Member},
     },
+    graphql::error::IntoGqlError,
 };
+
+/// Answers `keys` with one `fetch` per scope among them (a batch may mix tenants; each fetch
+/// only ever sees its own scope's ids), keyed back by `id_of` each value.
+async fn load_per_scope<K, V, F, Fut>(
+    keys: &[(Scope, K)],
+    fetch: F,
+    id_of: impl Fn(&V) -> K,
+) -> Result<HashMap<(Scope, K), V>, async_graphql::Error>
+where
+    K: Clone + Eq + Hash,
+    F: Fn(Scope, Vec<K>) -> Fut,
+    Fut: Future<Output = Result<Vec<V>, DomainError>>,
+{
+    let mut by_scope: HashMap<Scope, Vec<K>> = HashMap::new();
+    for (scope, id) in keys {
+        by_scope.entry(*scope).or_default().push(id.clone());
+    }
+    let mut out = HashMap::new();
+    for (scope, ids) in by_scope {
+        let found = fetch(scope, ids).await.map_err(IntoGqlError::into_gql)?;
+        out.extend(found.into_iter().map(|v| ((scope, id_of(&v)), v)));
+    }
+    Ok(out)
+}
 
 /// Key of a contact lookup: the scope is part of the key, so one loader serves every tenant
 /// without mixing them.
@@ -29,18 +54,12 @@ impl Loader<ContactKey> for ContactLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[ContactKey]) -> Result<HashMap<ContactKey, Contact>, Self::Error> {
-        let mut by_scope: HashMap<Scope, Vec<String>> = HashMap::new();
-        for (scope, id) in keys {
-            by_scope.entry(*scope).or_default().push(id.clone());
-        }
-        let mut out = HashMap::new();
-        for (scope, ids) in by_scope {
-            let contacts = lookup::contacts_by_ids(&self.db, &scope, &ids)
-                .await
-                .map_err(crate::graphql::error::IntoGqlError::into_gql)?;
-            out.extend(contacts.into_iter().map(|c| ((scope, c.id.clone()), c)));
-        }
-        Ok(out)
+        load_per_scope(
+            keys,
+            |scope, ids| async move { lookup::contacts_by_ids(&self.db, &scope, &ids).await },
+            |c: &Contact| c.id.clone(),
+        )
+        .await
     }
 }
 
@@ -58,18 +77,12 @@ impl Loader<MemberKey> for MemberLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[MemberKey]) -> Result<HashMap<MemberKey, Member>, Self::Error> {
-        let mut by_scope: HashMap<Scope, Vec<Uuid>> = HashMap::new();
-        for (scope, id) in keys {
-            by_scope.entry(*scope).or_default().push(*id);
-        }
-        let mut out = HashMap::new();
-        for (scope, ids) in by_scope {
-            let found = members::by_ids(&self.db, &scope, &ids)
-                .await
-                .map_err(crate::graphql::error::IntoGqlError::into_gql)?;
-            out.extend(found.into_iter().map(|m| ((scope, m.user_id), m)));
-        }
-        Ok(out)
+        load_per_scope(
+            keys,
+            |scope, ids| async move { members::by_ids(&self.db, &scope, &ids).await },
+            |m: &Member| m.user_id,
+        )
+        .await
     }
 }
 

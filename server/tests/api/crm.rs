@@ -3,7 +3,7 @@
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
-use crate::helpers::{As, PASSWORD, Session, TestApp, spawn_app};
+use crate::helpers::{As, Session, TestApp, spawn_app};
 
 const CREATE_ACCOUNT: &str = "mutation($i: CreateCrmAccountInput!) { createCrmAccount(input: $i) { id name domain status } }";
 const CREATE_OPPORTUNITY: &str = "mutation($i: CreateOpportunityInput!) { createOpportunity(input: $i) { id name amount currency stage { key } effectiveProbability weightedAmount } }";
@@ -565,16 +565,7 @@ async fn members_are_listed_and_name_the_owners_and_movers_of_accounts_and_deals
     let app = spawn_app().await;
     let (alice, project) = app.user_with_project("alice", "Alice sales").await;
     let (_eve, _) = app.user_with_project("eve", "Eve elsewhere").await;
-    app.create_user("dave").await;
-    app.db
-        .execute_unprepared(&format!(
-            "insert into project_members (project_id, user_id, account_scope_id, role) \
-             select p.id, u.id, p.account_scope_id, 'member' from projects p, app_users u \
-             where p.id = '{project}' and u.username = 'dave'"
-        ))
-        .await
-        .unwrap_or_else(|e| panic!("membership: {e}"));
-    let _dave = app.login("dave", PASSWORD).await;
+    app.create_member(&project, "dave").await;
 
     // Act
     let listed = app

@@ -277,6 +277,19 @@ impl TestApp {
             .expect("user created");
     }
 
+    /// A new user who is a plain member of `project` (there is no invitation flow to use).
+    pub async fn create_member(&self, project: &str, username: &str) {
+        self.create_user(username).await;
+        self.db
+            .execute_unprepared(&format!(
+                "insert into project_members (project_id, user_id, account_scope_id, role) \
+                 select p.id, u.id, p.account_scope_id, 'member' from projects p, app_users u \
+                 where p.id = '{project}' and u.username = '{username}'"
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("membership: {e}"));
+    }
+
     /// A new user who owns a new project (active in their session); returns the session and
     /// the project id.
     pub async fn user_with_project(&self, username: &str, project: &str) -> (Session, String) {

@@ -1,7 +1,6 @@
 //! Offers and campaigns over GraphQL: decimal strings in and out, the four-eyes rule between
 //! two members of one project, one queued message per send, segment previews and a campaign
 //! report, and what the API refuses.
-use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::helpers::{As, PASSWORD, Session, TestApp, spawn_app};
@@ -19,16 +18,7 @@ fn code(body: &Value) -> &Value {
 async fn arrange(app: &TestApp) -> (Session, Session, String, String, String) {
     let (alice, project) = app.user_with_project("alice", "Alice sales").await;
     let mirror = app.seed_mirror(&project, 701, "alice").await;
-    app.create_user("dave").await;
-    app.db
-        .execute_unprepared(&format!(
-            "insert into project_members (project_id, user_id, account_scope_id, role) \
-             select p.id, u.id, p.account_scope_id, 'member' from projects p, app_users u \
-             where p.id = '{project}' and u.username = 'dave'"
-        ))
-        .await
-        .map(|_| ())
-        .unwrap_or_else(|e| panic!("membership: {e}"));
+    app.create_member(&project, "dave").await;
     let dave = app.login("dave", PASSWORD).await;
     let switched = app
         .gql(

@@ -167,12 +167,7 @@ impl ChatwootQuery {
 
     /// Sync status of each of the active project's sources.
     async fn sync_status(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SourceSync>> {
-        let db = ctx.db()?;
-        let (_, scope, _) = ctx
-            .auth()?
-            .require_scope(db)
-            .await
-            .map_err(IntoGqlError::into_gql)?;
+        let (db, scope) = crate::graphql::context::project_scope(ctx).await?;
         let list = status::sync_status(db, &scope)
             .await
             .map_err(IntoGqlError::into_gql)?;

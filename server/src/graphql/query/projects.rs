@@ -4,7 +4,7 @@ use async_graphql::{Context, Object, connection::Connection};
 use crate::{
     domain::projects::{self, ProjectCursor, members, sources},
     graphql::{
-        context::ContextExt,
+        context::{ContextExt, project_scope},
         error::{IntoGqlError, validation},
         pagination,
         types::{
@@ -57,12 +57,7 @@ impl ProjectsQuery {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<ProjectMember>> {
-        let db = ctx.db()?;
-        let (_, scope, _) = ctx
-            .auth()?
-            .require_scope(db)
-            .await
-            .map_err(IntoGqlError::into_gql)?;
+        let (db, scope) = project_scope(ctx).await?;
         let list = members::list(db, &scope)
             .await
             .map_err(IntoGqlError::into_gql)?;
@@ -74,12 +69,7 @@ impl ProjectsQuery {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<ProjectSource>> {
-        let db = ctx.db()?;
-        let (_, scope, _) = ctx
-            .auth()?
-            .require_scope(db)
-            .await
-            .map_err(IntoGqlError::into_gql)?;
+        let (db, scope) = project_scope(ctx).await?;
         let list = sources::list(db, &scope)
             .await
             .map_err(IntoGqlError::into_gql)?;
