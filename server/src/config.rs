@@ -62,7 +62,7 @@ pub enum ConfigError {
 }
 
 /// The server's settings.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Config {
     /// `APP_ENV`: development | test | production.
     pub app_env: AppEnv,
@@ -293,9 +293,81 @@ impl Config {
     }
 }
 
+/// Settings that are secrets: `Debug` shows whether they are set, never their value.
+const SECRET_SETTINGS: [&str; 3] = [
+    "telegram_bot_token",
+    "telegram_webhook_secret",
+    "embedding_api_key",
+];
+
+impl std::fmt::Debug for Config {
+    /// Every setting, with secrets and the database password masked, so a `{config:?}` in a
+    /// log or a panic message cannot leak them.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut shown = serde_json::to_value(self).map_err(|_| std::fmt::Error)?;
+        if let Some(fields) = shown.as_object_mut() {
+            for key in SECRET_SETTINGS {
+                if let Some(value) = fields.get_mut(key).filter(|v| !v.is_null()) {
+                    *value = serde_json::Value::from("<redacted>");
+                }
+            }
+            fields.insert(
+                "database_url".to_owned(),
+                serde_json::Value::from(without_password(&self.database_url)),
+            );
+        }
+        write!(f, "Config {shown}")
+    }
+}
+
+/// `url` with the password of its user-info part (`user:password@`) masked.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.rsplit_once('@') {
+        Some((user_info, host)) if user_info.contains(':') => {
+            let user = user_info.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:<redacted>@{host}")
+        }
+        _ => url.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_output_masks_secrets_and_the_database_password() {
+        let config = Config {
+            database_url: "postgres://app:s3cret-db@db.internal:5432/revintel".to_owned(),
+            telegram_bot_token: Some("123:bot-token-value".to_owned()),
+            telegram_webhook_secret: Some("hook-secret-value".to_owned()),
+            embedding_api_key: Some("sk-key-value".to_owned()),
+            ..Config::default()
+        };
+
+        let shown = format!("{config:?}");
+
+        for secret in [
+            "s3cret-db",
+            "bot-token-value",
+            "hook-secret-value",
+            "sk-key-value",
+        ] {
+            assert!(!shown.contains(secret), "{secret} leaked: {shown}");
+        }
+        assert!(shown.contains("postgres://app:<redacted>@db.internal:5432/revintel"));
+        assert!(
+            shown.contains("worker_concurrency"),
+            "other settings are shown: {shown}"
+        );
+        assert_eq!(
+            without_password("postgres://app@db/x"),
+            "postgres://app@db/x"
+        );
+    }
 
     #[test]
     fn app_env_parses_known_names_and_rejects_others() {
