@@ -182,6 +182,8 @@ pub struct ActionRow {
     pub evidence: Vec<EvidenceLink>,
     /// Why it was dismissed.
     pub dismiss_reason: Option<String>,
+    /// The member who should do it.
+    pub assignee: Option<String>,
 }
 
 /// A page of next-best-actions.
@@ -609,6 +611,7 @@ mod convert {
         pub conversation_id: Option<String>,
         pub evidence: Vec<(String, String)>,
         pub dismiss_reason: Option<String>,
+        pub assignee: Option<String>,
     }
 
     impl ActionRow {
@@ -652,6 +655,7 @@ mod convert {
                 account: a.account,
                 evidence,
                 dismiss_reason: a.dismiss_reason,
+                assignee: a.assignee,
             }
         }
     }
@@ -913,6 +917,7 @@ pub async fn list_actions(
                         conversation_id: a.conversation_id,
                         evidence: a.evidence.into_iter().map(|r| (r.kind, r.id)).collect(),
                         dismiss_reason: a.dismiss_reason,
+                        assignee: a.assignee.map(|m| m.user.username),
                     },
                     &messages,
                 )
@@ -1324,6 +1329,7 @@ pub async fn account_insights(account_id: String) -> Result<AccountInsightsView,
                         conversation_id: n.conversation_id,
                         evidence: n.evidence.into_iter().map(|r| (r.kind, r.id)).collect(),
                         dismiss_reason: n.dismiss_reason,
+                        assignee: n.assignee.map(|m| m.user.username),
                     },
                     &messages,
                 )

@@ -639,6 +639,7 @@ pub(crate) fn ActionItem(row: ActionRow, csrf: String, show_account: bool) -> im
                 {(show_account).then(|| row.account.clone().map(|a| view! {
                     " · " <a href=format!("/accounts/{}", a.id)>{a.name}</a>
                 }))}
+                {row.assignee.clone().map(|who| view! { " · for " <span data-testid="nba-assignee">{who}</span> })}
                 {row.dismiss_reason.clone().map(|r| view! { " · dismissed: " {r} })}
             </p>
             <EvidenceLinks evidence=row.evidence.clone()/>
