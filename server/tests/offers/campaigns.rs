@@ -647,3 +647,121 @@ async fn the_scheduler_enqueues_one_dispatch_per_due_campaign_and_the_job_starts
     assert_eq!(waiting.status, CampaignStatus::Scheduled);
     test.drop().await;
 }
+
+/// Message `number` of the stage's Chatwoot account, as ingestion stores it.
+fn chatwoot_message(
+    s: &Stage,
+    number: i64,
+    conversation: &str,
+    contact: i64,
+    message_type: &str,
+    status: &str,
+    at: DateTime<Utc>,
+) -> server::domain::ingest::normalize::MessageRow {
+    let account = crate::helpers::chatwoot_account(&s.scope);
+    server::domain::ingest::normalize::MessageRow {
+        id: format!("cwmsg:{}:{account}:{number}", s.scope.project_id()),
+        account_id: account,
+        message_id: number,
+        conversation_id: None,
+        conversation_global_id: Some(conversation.to_owned()),
+        contact_global_id: Some(crate::helpers::contact_id(&s.scope, contact)),
+        sender_type: Some(
+            if message_type == "incoming" {
+                "Contact"
+            } else {
+                "User"
+            }
+            .to_owned(),
+        ),
+        sender_id: None,
+        private: false,
+        message_type: Some(message_type.to_owned()),
+        content: Some(format!("message {number}")),
+        data: json!({ "id": number, "status": status }),
+        created_at: Some(at),
+        updated_at: Some(at),
+    }
+}
+
+#[tokio::test]
+async fn synced_messages_record_each_members_delivery_and_first_reply_once() {
+    // Arrange: both members' campaign messages were sent into their conversations as Chatwoot
+    // messages 9001 and 9002 (what the sender records on success).
+    let test = TestDb::new().await;
+    let s = stage(&test, 2).await;
+    let sent_at = Utc::now() - Duration::hours(1);
+    let mut conversations = Vec::new();
+    for n in 1..=2 {
+        let contact = crate::helpers::contact_id(&s.scope, n);
+        conversations.push(
+            test.conversation(&s.scope, n, &contact, 1, &[], sent_at)
+                .await,
+        );
+    }
+    let id = running(&test, &s, None).await;
+    run(&test, &s, id, sent_at).await;
+    test.exec(
+        "update outbound_messages set status = 'sent', sent_at = $1, \
+           chatwoot_message_id = 9000 + split_part(contact_global_id, ':', 4)::bigint",
+        [sent_at.into()],
+    )
+    .await;
+    sender_sends(&test, id).await;
+    let (first, second) = (&conversations[0], &conversations[1]);
+    let minutes = |m: i64| sent_at + Duration::minutes(m);
+    let sync = vec![
+        chatwoot_message(&s, 9001, first, 1, "outgoing", "delivered", sent_at),
+        chatwoot_message(&s, 9002, second, 2, "outgoing", "sent", sent_at),
+        chatwoot_message(&s, 101, first, 1, "incoming", "sent", minutes(5)),
+        chatwoot_message(&s, 102, first, 1, "incoming", "sent", minutes(9)),
+        // Written before the campaign message: not a reply to it.
+        chatwoot_message(&s, 103, second, 2, "incoming", "sent", minutes(-30)),
+    ];
+
+    // Act: a sync stores them; a later sync sees 9001 read and nothing else new.
+    server::domain::ingest::store::upsert_messages(&test.db, &s.scope, &sync)
+        .await
+        .expect("stored");
+    let mut later = sync.clone();
+    later[0].data = json!({ "id": 9001, "status": "read" });
+    server::domain::ingest::store::upsert_messages(&test.db, &s.scope, &later)
+        .await
+        .expect("stored again");
+
+    // Assert
+    let events = |kind: &str| {
+        format!(
+            "select count(*) from campaign_events where campaign_id = '{id}' \
+             and event_type = '{kind}' and outbound_message_id is not null"
+        )
+    };
+    assert_eq!(test.scalar(&events("delivered")).await, 1);
+    assert_eq!(test.scalar(&events("replied")).await, 1);
+    assert_eq!(
+        test.text(&format!(
+            "select string_agg(split_part(contact_global_id, ':', 4) || '=' || status, ',' \
+               order by contact_global_id) from campaign_members where campaign_id = '{id}'"
+        ))
+        .await,
+        "1=replied,2=sent"
+    );
+    assert_eq!(
+        test.text(&format!(
+            "select meta ->> 'message_id' from campaign_events \
+             where campaign_id = '{id}' and event_type = 'replied'"
+        ))
+        .await,
+        format!(
+            "cwmsg:{}:{}:101",
+            s.scope.project_id(),
+            crate::helpers::chatwoot_account(&s.scope)
+        )
+    );
+    let counts = report::campaign_report(&test.db, &s.scope, id, Bucket::Hour)
+        .await
+        .expect("report")
+        .counts;
+    assert_eq!((counts.replied, counts.sent), (1, 1));
+    test.drop().await;
+}

@@ -11,6 +11,7 @@
 //! message per member, paced by `send_rate_per_minute`, and finishes the campaign when no
 //! member is pending or queued any more. Every transition is audited; every query is scoped.
 pub mod dispatch;
+pub mod engagement;
 pub mod report;
 pub mod segments;
 pub mod template;

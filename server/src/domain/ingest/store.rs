@@ -254,6 +254,7 @@ pub async fn upsert_messages<C: ConnectionTrait>(
     let batches = run_batches(db, scope, UPSERT_MESSAGES, &rows).await?;
     let changed: Vec<&str> = batches.changed_ids.iter().map(String::as_str).collect();
     crate::domain::rag::index::enqueue_indexing(db, scope, &changed).await?;
+    crate::domain::campaigns::engagement::record_from_messages(db, scope, &changed).await?;
     Ok(MessagesWritten {
         written: batches.written,
         updated_ids: batches.updated_ids,
