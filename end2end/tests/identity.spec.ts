@@ -89,10 +89,14 @@ test.describe.serial("a person joins, works in a project and uses a token", () =
     const switcher = page.getByTestId("project-switcher");
     await expect(switcher.locator("option:checked")).toHaveText("Playwright South");
     await switcher.selectOption({ label: "Playwright North" });
+    const switched = page.waitForResponse((r) => r.url().includes("session/switch") && r.ok());
     await page.getByRole("button", { name: "Switch" }).click();
+    await switched;
     await expect(page.getByTestId("project-switcher").locator("option:checked")).toHaveText("Playwright North");
 
-    await page.getByRole("link", { name: "Settings" }).click();
+    // Opened directly: a nav click here could race the switch's redirect (it failed once so).
+    await page.goto("/settings");
+    await hydrated(page);
     await expect(page.getByText("Project: Playwright North")).toBeVisible();
     const tokens = page.getByTestId("tokens-section");
     await tokens.getByLabel("Token name").fill("e2e-token");
