@@ -9,6 +9,7 @@ use crate::{
     auth::Scope,
     domain::{
         DomainError,
+        crm::accounts::{self, Account},
         ingest::{lookup, query::Contact},
         projects::members::{self, Member},
     },
@@ -97,4 +98,44 @@ pub async fn member(
     };
     let loader = ctx.data::<async_graphql::dataloader::DataLoader<MemberLoader>>()?;
     Ok(loader.load_one((scope, user_id)).await?.map(Into::into))
+}
+
+/// Key of a CRM account lookup: (the project's scope, account id).
+pub type AccountKey = (Scope, Uuid);
+
+/// Loads CRM accounts by id, so a board, a feed or an inbox naming each row's account costs
+/// one query, not one per row.
+pub struct AccountLoader {
+    /// The pool.
+    pub db: DatabaseConnection,
+}
+
+impl Loader<AccountKey> for AccountLoader {
+    type Value = Account;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[AccountKey]) -> Result<HashMap<AccountKey, Account>, Self::Error> {
+        load_per_scope(
+            keys,
+            |scope, ids| async move { accounts::accounts_by_ids(&self.db, &scope, &ids).await },
+            |a: &Account| a.id,
+        )
+        .await
+    }
+}
+
+/// The account `id` of `scope`'s project, if there is one.
+pub async fn account(
+    ctx: &async_graphql::Context<'_>,
+    scope: Scope,
+    id: Option<Uuid>,
+) -> async_graphql::Result<Option<crate::graphql::types::crm::CrmAccount>> {
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    let loader = ctx.data::<async_graphql::dataloader::DataLoader<AccountLoader>>()?;
+    Ok(loader
+        .load_one((scope, id))
+        .await?
+        .map(|a| crate::graphql::types::crm::CrmAccount::new(a, scope)))
 }

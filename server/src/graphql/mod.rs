@@ -42,6 +42,10 @@ pub fn build_schema(db: DatabaseConnection, identity: Identity, config: &Config)
         loaders::MemberLoader { db: db.clone() },
         tokio::spawn,
     ))
+    .data(DataLoader::new(
+        loaders::AccountLoader { db: db.clone() },
+        tokio::spawn,
+    ))
     .data(db)
     .data(identity)
     .limit_depth(config.graphql_max_depth)

@@ -643,3 +643,63 @@ async fn members_are_listed_and_name_the_owners_and_movers_of_accounts_and_deals
         "{after_leaving}"
     );
 }
+
+#[tokio::test]
+async fn every_board_card_names_its_own_account() {
+    // Arrange: two accounts with a deal each, in the same stage (their accounts load in one
+    // batch, keyed by id).
+    let app = spawn_app().await;
+    let (alice, _) = app.user_with_project("alice", "Alice sales").await;
+    let stages = stages(&app, &alice).await;
+    for name in ["Alpha Ltd", "Beta Ltd"] {
+        let account = app
+            .gql(
+                As::Session(&alice),
+                CREATE_ACCOUNT,
+                json!({ "i": { "name": name } }),
+            )
+            .await;
+        let account_id = account["data"]["createCrmAccount"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("account: {account}"))
+            .to_owned();
+        app.gql(
+            As::Session(&alice),
+            CREATE_OPPORTUNITY,
+            json!({ "i": { "accountId": account_id, "name": format!("{name} deal"),
+                           "amount": "10.00", "currency": "EUR",
+                           "stageId": stage_id(&stages, "lead") } }),
+        )
+        .await;
+    }
+
+    // Act
+    let board = app
+        .gql(
+            As::Session(&alice),
+            "{ pipelineBoard { columns { stage { key } opportunities { name account { name } } } } }",
+            json!({}),
+        )
+        .await;
+
+    // Assert
+    let mut cards: Vec<(String, String)> = column(&board, "lead")["opportunities"]
+        .as_array()
+        .unwrap_or_else(|| panic!("board: {board}"))
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap_or_default().to_owned(),
+                c["account"]["name"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    cards.sort();
+    assert_eq!(
+        cards,
+        vec![
+            ("Alpha Ltd deal".to_owned(), "Alpha Ltd".to_owned()),
+            ("Beta Ltd deal".to_owned(), "Beta Ltd".to_owned())
+        ]
+    );
+}

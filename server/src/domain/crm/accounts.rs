@@ -531,6 +531,25 @@ pub async fn get_account<C: ConnectionTrait>(
     Ok(find(db, scope, id, false).await?.into())
 }
 
+/// The accounts of the scope among `ids` (merged ones too; ids of other projects are left
+/// out), in one query: what listings resolve their rows' accounts through.
+pub async fn accounts_by_ids<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    ids: &[Uuid],
+) -> DomainResult<Vec<Account>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = crm_accounts::Entity::find()
+        .filter(crm_accounts::Column::ProjectId.eq(scope.project_id()))
+        .filter(crm_accounts::Column::AccountScopeId.eq(scope.account_scope_id()))
+        .filter(crm_accounts::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
 /// Accounts matching `filter` in `order`, `first` at a time after `after`.
 pub async fn list_accounts<C: ConnectionTrait>(
     db: &C,

@@ -562,10 +562,9 @@ impl OpportunityNode {
 
     /// Its account.
     async fn account(&self, ctx: &Context<'_>) -> async_graphql::Result<CrmAccount> {
-        crate::domain::crm::accounts::get_account(ctx.db()?, &self.scope, self.inner.account_id)
-            .await
-            .map(|a| CrmAccount::new(a, self.scope))
-            .map_err(IntoGqlError::into_gql)
+        crate::graphql::loaders::account(ctx, self.scope, Some(self.inner.account_id))
+            .await?
+            .ok_or_else(|| crate::domain::DomainError::NotFound("account").into_gql())
     }
 
     /// Every stage change, oldest first (the first placement included).

@@ -12,7 +12,7 @@ use super::{audit::EvidenceReference, crm::CrmAccount};
 use crate::{
     auth::Scope,
     domain::crm::{
-        accounts, health,
+        health,
         nba::NextBestAction,
         radar,
         signals::{ExamplePhrase, Signal},
@@ -46,15 +46,7 @@ async fn account_of(
     scope: Scope,
     account: Option<Uuid>,
 ) -> async_graphql::Result<Option<CrmAccount>> {
-    let Some(account) = account else {
-        return Ok(None);
-    };
-    let db = ctx.db()?;
-    match accounts::get_account(db, &scope, account).await {
-        Ok(a) => Ok(Some(CrmAccount::new(a, scope))),
-        Err(crate::domain::DomainError::NotFound(_)) => Ok(None),
-        Err(e) => Err(e.into_gql()),
-    }
+    crate::graphql::loaders::account(ctx, scope, account).await
 }
 
 /// What a signal says about the customer.

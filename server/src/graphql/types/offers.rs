@@ -248,14 +248,7 @@ impl OfferNode {
 
     /// The account it is for.
     async fn account(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<CrmAccount>> {
-        let Some(account) = self.inner.account_id else {
-            return Ok(None);
-        };
-        match crate::domain::crm::accounts::get_account(ctx.db()?, &self.scope, account).await {
-            Ok(a) => Ok(Some(CrmAccount::new(a, self.scope))),
-            Err(DomainError::NotFound(_)) => Ok(None),
-            Err(e) => Err(e.into_gql()),
-        }
+        crate::graphql::loaders::account(ctx, self.scope, self.inner.account_id).await
     }
 
     /// The opportunity it belongs to.
