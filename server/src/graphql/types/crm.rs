@@ -1,6 +1,8 @@
 //! API types for the CRM: accounts, their contact links, pipeline stages, opportunities with
 //! stage history, and the pipeline board. Money leaves the API as a decimal string (exact, never
 //! a float) next to its currency.
+use std::collections::HashMap;
+
 use async_graphql::{
     ComplexObject, Context, Enum, ID, InputObject, MaybeUndefined, SimpleObject,
     connection::Connection, dataloader::DataLoader,
@@ -773,9 +775,21 @@ pub async fn opportunity_connection(
     let after = after
         .map(|c| pagination::decode_time_id(&c).map_err(|e| validation("after", &e.to_string())))
         .transpose()?;
-    let page = opportunities::list_opportunities(ctx.db()?, &scope, &filter, first, after)
+    let db = ctx.db()?;
+    let page = opportunities::list_opportunities(db, &scope, &filter, first, after)
         .await
         .map_err(IntoGqlError::into_gql)?;
+    // Each card shows its stage and probability: read the (few) stages once, not per row.
+    let stages: HashMap<Uuid, Stage> = if page.items.is_empty() {
+        HashMap::new()
+    } else {
+        pipeline::list_stages(db, &scope)
+            .await
+            .map_err(IntoGqlError::into_gql)?
+            .into_iter()
+            .map(|stage| (stage.id, stage))
+            .collect()
+    };
     Ok(pagination::connection(
         page.items,
         after.is_some(),
@@ -785,7 +799,10 @@ pub async fn opportunity_connection(
             let (at, id) = o.cursor();
             pagination::encode_time_id(at, id)
         },
-        |o| OpportunityNode::new(o, None, scope),
+        |o| {
+            let stage = stages.get(&o.stage_id).cloned();
+            OpportunityNode::new(o, stage, scope)
+        },
     ))
 }
 
