@@ -27,13 +27,14 @@ use crate::{
     components::{
         feedback::{EmptyState, Loading},
         forms::action_error,
+        paging::{LoadMore, more_pages},
     },
     pages::{
         crm::with_project,
         insights::when,
         sales::{
-            FieldMessage, GeneralError, LoadMore, StatusBadge, draft_param, error_view,
-            query_param, readable_error,
+            FieldMessage, GeneralError, StatusBadge, draft_param, error_view, query_param,
+            readable_error,
         },
     },
 };
@@ -89,24 +90,14 @@ fn Campaigns() -> impl IntoView {
 
 #[component]
 fn CampaignList(page: CampaignPage, status: Option<String>) -> impl IntoView {
-    let rows = RwSignal::new(page.rows);
-    let next = RwSignal::new(page.next);
-    let error = RwSignal::new(None::<String>);
     let s = status.clone();
-    let more = Action::new(move |after: &String| list_campaigns(s.clone(), Some(after.clone())));
-    Effect::new(move |_| match more.value().get() {
-        Some(Ok(p)) => {
-            rows.update(|r| {
-                let known: std::collections::HashSet<String> =
-                    r.iter().map(|x| x.id.clone()).collect();
-                r.extend(p.rows.into_iter().filter(|x| !known.contains(&x.id)));
-            });
-            next.set(p.next);
-            error.set(None);
-        }
-        Some(Err(e)) => error.set(Some(error_text(&e))),
-        None => {}
-    });
+    let (rows, more) = more_pages(
+        page.rows,
+        page.next,
+        move |after| list_campaigns(s.clone(), Some(after)),
+        |p: CampaignPage| (p.rows, p.next),
+        |r| &r.id,
+    );
     let keep: Vec<(&'static str, String)> = status.map(|s| ("status", s)).into_iter().collect();
     view! {
         <p class="muted">{format!("{} campaign(s)", page.total)}</p>
@@ -127,9 +118,7 @@ fn CampaignList(page: CampaignPage, status: Option<String>) -> impl IntoView {
                 </For>
             </tbody>
         </table>
-        {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-        <LoadMore action="/campaigns" keep next on_more=Callback::new(move |c| { more.dispatch(c); })
-            busy=Signal::derive(move || more.pending().get())/>
+        <LoadMore action="/campaigns" keep more/>
     }
 }
 

@@ -21,6 +21,7 @@ use crate::{
     components::{
         feedback::{EmptyState, Loading},
         forms::{FormError, action_error},
+        paging::{LoadMore, more_pages},
     },
     pages::crm::with_project,
 };
@@ -78,39 +79,6 @@ fn band_class(band: &str) -> String {
 
 fn error_view(e: &ServerFnError) -> AnyView {
     view! { <p class="form-error" role="alert">{error_text(e)}</p> }.into_any()
-}
-
-/// "Load more": a GET form to the next page (without JavaScript the page shows it); with
-/// JavaScript `on_more` appends it in place.
-#[component]
-fn LoadMore(
-    /// Page path.
-    action: &'static str,
-    /// Query parameters to keep.
-    keep: Vec<(&'static str, String)>,
-    /// Cursor of the next page.
-    next: RwSignal<Option<String>>,
-    /// Loads the page after the cursor.
-    on_more: Callback<String>,
-    /// A page is loading.
-    busy: Signal<bool>,
-) -> impl IntoView {
-    view! {
-        <Show when=move || next.get().is_some()>
-            <form class="load-more" method="get" action=action on:submit=move |ev| {
-                ev.prevent_default();
-                if let Some(cursor) = next.get_untracked() {
-                    on_more.run(cursor);
-                }
-            }>
-                {keep.iter().map(|(k, v)| view! { <input type="hidden" name=*k value=v.clone()/> }).collect_view()}
-                <input type="hidden" name="after" value=move || next.get().unwrap_or_default()/>
-                <button type="submit" class="btn-small" disabled=move || busy.get()>
-                    {move || if busy.get() { "Loading…" } else { "Load more" }}
-                </button>
-            </form>
-        </Show>
-    }
 }
 
 /// `message` → `Messages`, `opportunity` → `Opportunities`.
@@ -265,25 +233,14 @@ fn SignalList(
     status: Option<String>,
     csrf: String,
 ) -> impl IntoView {
-    let rows = RwSignal::new(page.rows);
-    let next = RwSignal::new(page.next);
-    let error = RwSignal::new(None::<String>);
     let (k, s) = (kind.clone(), status.clone());
-    let more =
-        Action::new(move |after: &String| list_signals(k.clone(), s.clone(), Some(after.clone())));
-    Effect::new(move |_| match more.value().get() {
-        Some(Ok(p)) => {
-            rows.update(|r| {
-                let known: std::collections::HashSet<String> =
-                    r.iter().map(|x| x.id.clone()).collect();
-                r.extend(p.rows.into_iter().filter(|x| !known.contains(&x.id)));
-            });
-            next.set(p.next);
-            error.set(None);
-        }
-        Some(Err(e)) => error.set(Some(error_text(&e))),
-        None => {}
-    });
+    let (rows, more) = more_pages(
+        page.rows,
+        page.next,
+        move |after| list_signals(k.clone(), s.clone(), Some(after)),
+        |p: SignalPage| (p.rows, p.next),
+        |r| &r.id,
+    );
     let keep: Vec<(&'static str, String)> = [("type", kind), ("status", status)]
         .into_iter()
         .filter_map(|(k, v)| v.map(|v| (k, v)))
@@ -303,9 +260,7 @@ fn SignalList(
                 </For>
             </tbody>
         </table>
-        {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-        <LoadMore action="/signals" keep next on_more=Callback::new(move |c| { more.dispatch(c); })
-            busy=Signal::derive(move || more.pending().get())/>
+        <LoadMore action="/signals" keep more/>
     }
 }
 
@@ -570,24 +525,14 @@ fn Actions(csrf: String) -> impl IntoView {
 
 #[component]
 fn ActionList(page: ActionPage, tab: Option<String>, csrf: String) -> impl IntoView {
-    let rows = RwSignal::new(page.rows);
-    let next = RwSignal::new(page.next);
-    let error = RwSignal::new(None::<String>);
     let t = tab.clone();
-    let more = Action::new(move |after: &String| list_actions(t.clone(), Some(after.clone())));
-    Effect::new(move |_| match more.value().get() {
-        Some(Ok(p)) => {
-            rows.update(|r| {
-                let known: std::collections::HashSet<String> =
-                    r.iter().map(|x| x.id.clone()).collect();
-                r.extend(p.rows.into_iter().filter(|x| !known.contains(&x.id)));
-            });
-            next.set(p.next);
-            error.set(None);
-        }
-        Some(Err(e)) => error.set(Some(error_text(&e))),
-        None => {}
-    });
+    let (rows, more) = more_pages(
+        page.rows,
+        page.next,
+        move |after| list_actions(t.clone(), Some(after)),
+        |p: ActionPage| (p.rows, p.next),
+        |r| &r.id,
+    );
     let keep: Vec<(&'static str, String)> = tab.map(|t| ("view", t)).into_iter().collect();
     let csrf = StoredValue::new(csrf);
     view! {
@@ -597,9 +542,7 @@ fn ActionList(page: ActionPage, tab: Option<String>, csrf: String) -> impl IntoV
                 <ActionItem row csrf=csrf.get_value() show_account=true/>
             </For>
         </ul>
-        {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-        <LoadMore action="/actions" keep next on_more=Callback::new(move |c| { more.dispatch(c); })
-            busy=Signal::derive(move || more.pending().get())/>
+        <LoadMore action="/actions" keep more/>
     }
 }
 
@@ -705,23 +648,13 @@ fn Radar(csrf: String) -> impl IntoView {
 
 #[component]
 fn RadarList(page: RadarPageData, csrf: String) -> impl IntoView {
-    let rows = RwSignal::new(page.rows);
-    let next = RwSignal::new(page.next);
-    let error = RwSignal::new(None::<String>);
-    let more = Action::new(move |after: &String| load_radar(Some(after.clone())));
-    Effect::new(move |_| match more.value().get() {
-        Some(Ok(p)) => {
-            rows.update(|r| {
-                let known: std::collections::HashSet<String> =
-                    r.iter().map(|x| x.id.clone()).collect();
-                r.extend(p.rows.into_iter().filter(|x| !known.contains(&x.id)));
-            });
-            next.set(p.next);
-            error.set(None);
-        }
-        Some(Err(e)) => error.set(Some(error_text(&e))),
-        None => {}
-    });
+    let (rows, more) = more_pages(
+        page.rows,
+        page.next,
+        move |after| load_radar(Some(after)),
+        |p: RadarPageData| (p.rows, p.next),
+        |r| &r.id,
+    );
     let csrf = StoredValue::new(csrf);
     view! {
         <p class="muted">{format!("{} item(s)", page.total)}</p>
@@ -730,9 +663,7 @@ fn RadarList(page: RadarPageData, csrf: String) -> impl IntoView {
                 <RadarItem row csrf=csrf.get_value()/>
             </For>
         </ol>
-        {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-        <LoadMore action="/radar" keep=Vec::new() next on_more=Callback::new(move |c| { more.dispatch(c); })
-            busy=Signal::derive(move || more.pending().get())/>
+        <LoadMore action="/radar" keep=Vec::new() more/>
     }
 }
 

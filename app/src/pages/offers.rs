@@ -9,24 +9,22 @@ use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    api::{
-        error_text,
-        sales::{
-            AccountChoices, Named, OFFER_STATUSES, OUTBOUND_STATUSES, OfferAction, OfferDraft,
-            OfferPage, OfferRow, OfferView, OutboundRow, SaveOfferForm, list_offers, load_offer,
-            offer_account_choices, offer_accounts, offer_approval_inbox,
-        },
+    api::sales::{
+        AccountChoices, Named, OFFER_STATUSES, OUTBOUND_STATUSES, OfferAction, OfferDraft,
+        OfferPage, OfferRow, OfferView, OutboundRow, SaveOfferForm, list_offers, load_offer,
+        offer_account_choices, offer_accounts, offer_approval_inbox,
     },
     components::{
         feedback::{EmptyState, Loading},
         forms::action_error,
+        paging::{LoadMore, more_pages},
     },
     pages::{
         crm::with_project,
         insights::when,
         sales::{
-            FieldMessage, GeneralError, LoadMore, StatusBadge, draft_param, error_view, money,
-            query_param, readable_error,
+            FieldMessage, GeneralError, StatusBadge, draft_param, error_view, money, query_param,
+            readable_error,
         },
     },
 };
@@ -86,31 +84,19 @@ fn Offers() -> impl IntoView {
 
 #[component]
 fn OfferList(page: OfferPage, status: Option<String>) -> impl IntoView {
-    let rows = RwSignal::new(page.rows);
-    let next = RwSignal::new(page.next);
-    let error = RwSignal::new(None::<String>);
     let s = status.clone();
-    let more = Action::new(move |after: &String| list_offers(s.clone(), Some(after.clone())));
-    Effect::new(move |_| match more.value().get() {
-        Some(Ok(p)) => {
-            rows.update(|r| {
-                let known: std::collections::HashSet<String> =
-                    r.iter().map(|x| x.id.clone()).collect();
-                r.extend(p.rows.into_iter().filter(|x| !known.contains(&x.id)));
-            });
-            next.set(p.next);
-            error.set(None);
-        }
-        Some(Err(e)) => error.set(Some(error_text(&e))),
-        None => {}
-    });
+    let (rows, more) = more_pages(
+        page.rows,
+        page.next,
+        move |after| list_offers(s.clone(), Some(after)),
+        |p: OfferPage| (p.rows, p.next),
+        |r| &r.id,
+    );
     let keep: Vec<(&'static str, String)> = status.map(|s| ("status", s)).into_iter().collect();
     view! {
         <p class="muted" data-testid="offers-count">{format!("{} offer(s), latest change first", page.total)}</p>
         <OfferTable rows=Signal::derive(move || rows.get()) testid="offers-table"/>
-        {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-        <LoadMore action="/offers" keep next on_more=Callback::new(move |c| { more.dispatch(c); })
-            busy=Signal::derive(move || more.pending().get())/>
+        <LoadMore action="/offers" keep more/>
     }
 }
 

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::{
     api::{
-        error_text, field_error,
+        field_error,
         insights::words,
         sales::{
             OUTBOUND_STATUSES, OutboundAction, OutboundPage, OutboundRow, PoliciesView,
@@ -15,11 +15,12 @@ use crate::{
     components::{
         feedback::{EmptyState, Loading},
         forms::action_error,
+        paging::{LoadMore, more_pages},
     },
     pages::{
         crm::with_project,
         insights::when,
-        sales::{LoadMore, error_view, query_param, with_csrf},
+        sales::{error_view, query_param, with_csrf},
     },
 };
 
@@ -89,24 +90,14 @@ fn Outbox(csrf: String) -> impl IntoView {
 
 #[component]
 fn OutboxList(page: OutboundPage, status: Option<String>, csrf: String) -> impl IntoView {
-    let rows = RwSignal::new(page.rows);
-    let next = RwSignal::new(page.next);
-    let error = RwSignal::new(None::<String>);
     let s = status.clone();
-    let more = Action::new(move |after: &String| list_outbound(s.clone(), Some(after.clone())));
-    Effect::new(move |_| match more.value().get() {
-        Some(Ok(p)) => {
-            rows.update(|r| {
-                let known: std::collections::HashSet<String> =
-                    r.iter().map(|x| x.id.clone()).collect();
-                r.extend(p.rows.into_iter().filter(|x| !known.contains(&x.id)));
-            });
-            next.set(p.next);
-            error.set(None);
-        }
-        Some(Err(e)) => error.set(Some(error_text(&e))),
-        None => {}
-    });
+    let (rows, more) = more_pages(
+        page.rows,
+        page.next,
+        move |after| list_outbound(s.clone(), Some(after)),
+        |p: OutboundPage| (p.rows, p.next),
+        |r| &r.id,
+    );
     let keep: Vec<(&'static str, String)> = status.map(|s| ("status", s)).into_iter().collect();
     let csrf = StoredValue::new(csrf);
     view! {
@@ -116,9 +107,7 @@ fn OutboxList(page: OutboundPage, status: Option<String>, csrf: String) -> impl 
                 <OutboxItem row csrf=csrf.get_value()/>
             </For>
         </ul>
-        {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-        <LoadMore action="/outbox" keep next on_more=Callback::new(move |c| { more.dispatch(c); })
-            busy=Signal::derive(move || more.pending().get())/>
+        <LoadMore action="/outbox" keep more/>
     }
 }
 

@@ -136,39 +136,6 @@ pub(crate) fn GeneralError(
     }
 }
 
-/// "Load more": a GET form to the next page (without JavaScript the page shows it); with
-/// JavaScript `on_more` appends it in place.
-#[component]
-pub(crate) fn LoadMore(
-    /// Page path.
-    action: &'static str,
-    /// Query parameters to keep.
-    keep: Vec<(&'static str, String)>,
-    /// Cursor of the next page.
-    next: RwSignal<Option<String>>,
-    /// Loads the page after the cursor.
-    on_more: Callback<String>,
-    /// A page is loading.
-    busy: Signal<bool>,
-) -> impl IntoView {
-    view! {
-        <Show when=move || next.get().is_some()>
-            <form class="load-more" method="get" action=action on:submit=move |ev| {
-                ev.prevent_default();
-                if let Some(cursor) = next.get_untracked() {
-                    on_more.run(cursor);
-                }
-            }>
-                {keep.iter().map(|(k, v)| view! { <input type="hidden" name=*k value=v.clone()/> }).collect_view()}
-                <input type="hidden" name="after" value=move || next.get().unwrap_or_default()/>
-                <button type="submit" class="btn-small" disabled=move || busy.get()>
-                    {move || if busy.get() { "Loading…" } else { "Load more" }}
-                </button>
-            </form>
-        </Show>
-    }
-}
-
 /// Renders `inner(csrf)` for a signed-in user, nothing for visitors.
 pub(crate) fn with_csrf<V: IntoView + 'static>(
     inner: impl Fn(String) -> V + Send + Sync + Copy + 'static,
