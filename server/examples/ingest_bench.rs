@@ -12,14 +12,14 @@ use std::time::{Duration, Instant};
 use devtools::fake_chatwoot::{FakeChatwoot, Scenario, generate};
 use sea_orm::{ConnectionTrait, Database, Statement};
 use server::{
-    auth::Scope,
     config::Config,
     db,
-    domain::ingest::{
+    domain::conversations::{
         SyncOptions,
         sources::{NewChatwootSource, bind_source},
         sync::{SyncReport, run_sync},
     },
+    kernel::Scope,
     workers::{JobRegistry, WorkerSettings, execute_one, jobs},
 };
 use uuid::Uuid;

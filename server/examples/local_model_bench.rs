@@ -17,23 +17,23 @@ use std::{
 use devtools::fake_chatwoot::{FakeChatwoot, Scenario, generate};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use server::{
-    auth::Scope,
     config::Config,
     db,
     domain::{
-        ingest::{
+        conversations::{
             SyncOptions,
             sources::{NewChatwootSource, bind_source},
             sync::run_sync,
         },
-        rag::{
+        search::{
             Chunker, SearchFilter,
             index::index_stored_messages,
-            search::{SearchMode, SearchOptions, search_with},
+            query::{SearchMode, SearchOptions, search_with},
             worker::{EmbedOptions, process_batch},
         },
     },
     integrations::embeddings::{EmbeddingProvider, local::LocalProvider},
+    kernel::Scope,
 };
 use tokio::sync::watch;
 use uuid::Uuid;

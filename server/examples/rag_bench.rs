@@ -13,7 +13,7 @@
 //! `postgres`). The database is dropped at the end (kept
 //! with `--keep`, for EXPLAIN).
 #[allow(dead_code)]
-#[path = "../tests/rag/fake_openai.rs"]
+#[path = "../tests/search/fake_openai.rs"]
 mod fake_openai;
 
 use std::{
@@ -29,18 +29,18 @@ use sea_orm::{
     prelude::PgVector,
 };
 use server::{
-    auth::Scope,
     config::Config,
     db,
-    domain::rag::{
+    domain::search::{
         SearchFilter,
         maintenance::{manage_hnsw, maybe_rebuild_ivfflat, prepare_model_switch},
-        search::{SearchMode, SearchOptions, VectorPath, fts_query, fused_sql, search_with},
+        query::{SearchMode, SearchOptions, VectorPath, fts_query, fused_sql, search_with},
         worker::{EmbedOptions, process_batch, requeue_stale_model},
     },
     integrations::embeddings::{
         EmbeddingError, EmbeddingProvider, OpenAiOptions, OpenAiProvider, pad_to_column,
     },
+    kernel::Scope,
 };
 use uuid::Uuid;
 
@@ -502,7 +502,7 @@ async fn run(
     {
         let label = "GraphQL search, hybrid, 90k tenant";
         let schema = server::AppState::new(Config::default(), db.clone())?.schema;
-        server::domain::rag::install_provider(provider.clone());
+        server::domain::search::install_provider(provider.clone());
         let user = Uuid::new_v4();
         exec(
             db,
@@ -630,7 +630,7 @@ async fn run(
     // Recall@10 of the index path against exact search (vector side only).
     let mut recall = 0.0;
     for t in &texts {
-        let ids = |out: server::domain::rag::SearchOutcome| -> HashSet<Uuid> {
+        let ids = |out: server::domain::search::SearchOutcome| -> HashSet<Uuid> {
             out.hits.into_iter().map(|h| h.chunk_id).collect()
         };
         let approx = search_with(

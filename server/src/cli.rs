@@ -1,7 +1,7 @@
 //! Command-line entry: `serve` (default), `migrate`, `seed-demo`, `print-schema`.
 use std::process::ExitCode;
 
-use crate::{config::Config, db, domain::demo, graphql, http, telemetry};
+use crate::{config::Config, db, domain::identity::demo, graphql, http, telemetry};
 
 /// Runs the subcommand named by `args` and reports success as an exit code.
 pub async fn run(args: Vec<String>) -> ExitCode {
@@ -143,7 +143,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             .context("loading the demo workspace")?;
     }
     // Jobs run in-process unless REVINTEL_WORKERS=false (then `server worker` runs them).
-    let _rag = crate::domain::rag::start(&pool, &config, "serve", config.workers)?;
+    let _rag = crate::domain::search::start(&pool, &config, "serve", config.workers)?;
     let background = config
         .workers
         .then(|| crate::workers::Background::start(pool.clone(), &config, "serve"));
@@ -177,7 +177,7 @@ async fn worker(config: Config) -> anyhow::Result<()> {
     db::migrate(&pool, &config)
         .await
         .context("applying migrations")?;
-    let _rag = crate::domain::rag::start(&pool, &config, "worker", true)?;
+    let _rag = crate::domain::search::start(&pool, &config, "worker", true)?;
     let background = crate::workers::Background::start(pool, &config, "worker");
     shutdown_signal().await;
     background.shutdown().await;
@@ -206,7 +206,7 @@ async fn seed_demo_chatwoot(config: &Config, args: &[String]) -> anyhow::Result<
     db::migrate(&pool, config)
         .await
         .context("applying migrations")?;
-    let report = crate::domain::ingest::demo::seed_demo_chatwoot(
+    let report = crate::domain::conversations::demo::seed_demo_chatwoot(
         &pool,
         &base_url,
         account_id,
@@ -222,7 +222,7 @@ async fn seed_demo_chatwoot(config: &Config, args: &[String]) -> anyhow::Result<
         messages = report.counts.messages.inserted,
         "demo project synced from Chatwoot"
     );
-    let scope = crate::domain::ingest::demo::demo_scope(&pool)
+    let scope = crate::domain::conversations::demo::demo_scope(&pool)
         .await
         .context("finding the demo project")?;
     let crm = crate::domain::crm::demo::seed_demo_accounts(&pool, &scope, 6)

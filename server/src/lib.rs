@@ -8,6 +8,7 @@ pub mod domain;
 pub mod graphql;
 pub mod http;
 pub mod integrations;
+pub mod kernel;
 pub mod telemetry;
 pub mod workers;
 

@@ -2,7 +2,7 @@
 //! place ([`resolve`]); a [`Scope`] is only ever made here, from a membership that exists.
 pub mod password;
 pub mod rate_limit;
-pub mod scope;
+
 pub mod secrets;
 pub mod session;
 
@@ -12,11 +12,11 @@ use entity::{api_tokens, app_users, enums::MemberRole, project_members, projects
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, sea_query::Expr};
 use uuid::Uuid;
 
-pub use scope::Scope;
+pub use crate::kernel::Scope;
 use secrets::{constant_time_eq, sha256_hex};
 use session::{CSRF_HEADER, SessionSettings};
 
-use crate::domain::{DomainError, error::DomainResult};
+use crate::kernel::{DomainError, error::DomainResult};
 
 /// Prefix of every API token, so leaked tokens are easy to recognise and scan for.
 pub const API_TOKEN_PREFIX: &str = "rvi_";

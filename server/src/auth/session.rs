@@ -9,7 +9,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::secrets::{random_token, sha256_hex};
+use crate::auth::secrets::{random_token, sha256_hex};
 
 /// Cookie name over plain HTTP (local development).
 pub const SESSION_COOKIE: &str = "revintel_session";

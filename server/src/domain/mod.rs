@@ -1,17 +1,16 @@
-//! Bounded contexts: each folder holds one context's services and types. Services are the only
-//! code that touches the ORM; resolvers and server functions call them.
-pub mod audit;
+//! The capabilities, one folder each: `identity`, `conversations` (Chatwoot sync and webhooks),
+//! `search`, `crm`, `signals` (signals, next-best-actions, health, radar), `offers`,
+//! `campaigns` and `outbound`. Each holds its services and types, takes a [`Scope`] and a
+//! connection, and depends on the kernel, never on the layers above it.
+//!
+//! [`Scope`]: crate::kernel::Scope
 pub mod campaigns;
+pub mod conversations;
 pub mod crm;
-pub mod demo;
-pub mod error;
 pub mod identity;
-pub mod ingest;
 pub mod offers;
 pub mod outbound;
-pub mod outbound_handoff;
-pub mod projects;
-pub mod rag;
-pub mod tokens;
+pub mod search;
+pub mod signals;
 
-pub use error::DomainError;
+pub use crate::kernel::DomainError;

@@ -1,7 +1,7 @@
 //! The one mapping from domain errors to GraphQL errors with `extensions.code`.
 use async_graphql::{Error, ErrorExtensions, Value};
 
-use crate::domain::DomainError;
+use crate::kernel::DomainError;
 
 /// Machine-readable codes clients switch on.
 pub mod codes {
@@ -23,7 +23,7 @@ pub mod codes {
 
 /// A validation error on one argument, for resolvers that check input before a service runs.
 pub fn validation(field: &str, message: &str) -> Error {
-    DomainError::Validation(vec![crate::domain::error::FieldError::new(field, message)]).into_gql()
+    DomainError::Validation(vec![crate::kernel::error::FieldError::new(field, message)]).into_gql()
 }
 
 /// Converts a domain error into a client-safe GraphQL error.

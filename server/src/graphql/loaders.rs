@@ -6,14 +6,13 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::{
-    auth::Scope,
     domain::{
-        DomainError,
+        conversations::{lookup, query::Contact},
         crm::accounts::{self, Account},
-        ingest::{lookup, query::Contact},
-        projects::members::{self, Member},
+        identity::members::{self, Member},
     },
     graphql::error::IntoGqlError,
+    kernel::{DomainError, Scope},
 };
 
 /// Answers `keys` with one `fetch` per scope among them (a batch may mix tenants; each fetch
@@ -92,7 +91,7 @@ pub async fn member(
     ctx: &async_graphql::Context<'_>,
     scope: Scope,
     user_id: Option<Uuid>,
-) -> async_graphql::Result<Option<crate::graphql::types::project::ProjectMember>> {
+) -> async_graphql::Result<Option<crate::graphql::identity::projects_types::ProjectMember>> {
     let Some(user_id) = user_id else {
         return Ok(None);
     };
@@ -129,7 +128,7 @@ pub async fn account(
     ctx: &async_graphql::Context<'_>,
     scope: Scope,
     id: Option<Uuid>,
-) -> async_graphql::Result<Option<crate::graphql::types::crm::CrmAccount>> {
+) -> async_graphql::Result<Option<crate::graphql::crm::types::CrmAccount>> {
     let Some(id) = id else {
         return Ok(None);
     };
@@ -137,5 +136,5 @@ pub async fn account(
     Ok(loader
         .load_one((scope, id))
         .await?
-        .map(|a| crate::graphql::types::crm::CrmAccount::new(a, scope)))
+        .map(|a| crate::graphql::crm::types::CrmAccount::new(a, scope)))
 }

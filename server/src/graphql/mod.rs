@@ -1,13 +1,22 @@
 //! The one API: the async-graphql schema served at `/graphql` and executed in-process by the
 //! Leptos server functions. Both paths go through [`execute`], so the CSRF rule and the
 //! caller's identity apply identically.
+pub mod audit;
+pub mod campaigns;
 pub mod context;
+pub mod conversations;
+pub mod crm;
 pub mod error;
+pub mod identity;
+pub mod input;
 pub mod loaders;
-pub mod mutation;
+pub mod offers;
+pub mod outbound;
 pub mod pagination;
-pub mod query;
-pub mod types;
+pub mod root;
+pub mod search;
+pub mod signals;
+pub mod system;
 
 use async_graphql::{
     EmptySubscription, ErrorExtensionValues, Request, Response, Schema, ServerError,
@@ -20,8 +29,7 @@ use async_graphql::{
 use sea_orm::DatabaseConnection;
 
 use crate::{auth::RequestAuth, config::Config, domain::identity::Identity};
-use mutation::MutationRoot;
-use query::QueryRoot;
+use root::{MutationRoot, QueryRoot};
 
 /// The schema type served by this server.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -54,14 +54,14 @@ pub fn connection<T, N>(
     total_count: u64,
     cursor: impl Fn(&T) -> String,
     node: impl Fn(T) -> N,
-) -> async_graphql::connection::Connection<String, N, crate::graphql::types::ConnectionTotals>
+) -> async_graphql::connection::Connection<String, N, crate::graphql::pagination::ConnectionTotals>
 where
     N: async_graphql::OutputType,
 {
     let mut connection = async_graphql::connection::Connection::with_additional_fields(
         has_previous_page,
         has_next_page,
-        crate::graphql::types::ConnectionTotals {
+        crate::graphql::pagination::ConnectionTotals {
             total_count: total_count as i64,
         },
     );
@@ -98,4 +98,11 @@ mod tests {
         assert_eq!(page_size(Some(0)), Err(PaginationError::FirstOutOfRange));
         assert_eq!(page_size(Some(101)), Err(PaginationError::FirstOutOfRange));
     }
+}
+
+/// Extra fields every connection carries.
+#[derive(async_graphql::SimpleObject, Debug, Clone, Copy)]
+pub struct ConnectionTotals {
+    /// Items in the whole filtered listing, across all pages.
+    pub total_count: i64,
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use app::api::executor::{BoxFuture, Executor, GraphqlExecutor};
 use axum::http::request::Parts;
 
-use super::{AppState, client_key, graphql::run};
+use crate::http::{AppState, client_key, graphql::run};
 
 struct InProcess {
     state: AppState,

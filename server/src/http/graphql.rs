@@ -8,7 +8,7 @@ use axum::{
     response::{Html, IntoResponse, Response},
 };
 
-use super::{AppState, client_key};
+use crate::http::{AppState, client_key};
 use crate::{auth, graphql};
 
 /// Resolves the caller from the request and runs one GraphQL request for them.

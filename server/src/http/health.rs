@@ -2,8 +2,8 @@
 use axum::{Json, extract::State, http::StatusCode};
 use serde::Serialize;
 
-use super::AppState;
 use crate::db;
+use crate::http::AppState;
 
 /// Health report body.
 #[derive(Serialize)]

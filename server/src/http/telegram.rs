@@ -6,7 +6,7 @@ use axum::{
     http::{HeaderMap, StatusCode},
 };
 
-use super::AppState;
+use crate::http::AppState;
 use crate::{
     auth::secrets::constant_time_eq, domain::identity::telegram_owner,
     integrations::telegram::Update,

@@ -17,14 +17,14 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use tower_http::limit::RequestBodyLimitLayer;
 
-use super::AppState;
+use crate::http::AppState;
 use crate::{
-    auth::Scope,
-    domain::ingest::{
+    domain::conversations::{
         sources::find_by_key,
         webhook::{WebhookError, WebhookOutcome, apply_webhook},
     },
     integrations::chatwoot::{payload::WebhookEnvelope, signature},
+    kernel::Scope,
 };
 
 /// Chatwoot bodies are small; anything near this is not a Chatwoot event.

@@ -2,18 +2,19 @@
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::runner::{JobContext, JobError, JobRegistry};
 use crate::domain::{
-    crm::{
-        health, nba, radar,
-        signals::{self, DETECT_JOB, DetectOptions, MAX_VECTOR_WAITS, VECTOR_WAIT_SECONDS},
-    },
-    ingest::sync::{SYNC_JOB, SyncError, SyncMode, SyncOptions, run_sync},
-    rag::{
+    conversations::sync::{SYNC_JOB, SyncError, SyncMode, SyncOptions, run_sync},
+    search::{
         Chunker,
         index::{INDEX_JOB, index_stored_messages},
     },
+    signals::{
+        actions,
+        detection::{self, DETECT_JOB, DetectOptions, MAX_VECTOR_WAITS, VECTOR_WAIT_SECONDS},
+        health, radar,
+    },
 };
+use crate::workers::runner::{JobContext, JobError, JobRegistry};
 
 impl From<&SyncError> for JobError {
     fn from(e: &SyncError) -> Self {
@@ -82,8 +83,8 @@ pub fn register_rag_index(registry: &mut JobRegistry) {
         .map_err(|e| JobError::retryable(format!("indexing failed: {e}")))?;
         // Signals next: a crash between the two re-runs this job, whose indexing is then a
         // no-op and whose enqueue happens then.
-        for ids in payload.message_ids.chunks(signals::MAX_DETECT_MESSAGES) {
-            signals::enqueue_detection(&ctx.db, &ctx.scope, ids, 0, 0)
+        for ids in payload.message_ids.chunks(detection::MAX_DETECT_MESSAGES) {
+            detection::enqueue_detection(&ctx.db, &ctx.scope, ids, 0, 0)
                 .await
                 .map_err(|e| {
                     JobError::retryable(format!("queueing signal detection failed: {e}"))
@@ -107,11 +108,11 @@ pub fn register_signal_detection(registry: &mut JobRegistry, options: DetectOpti
     registry.register(DETECT_JOB, move |ctx: JobContext| async move {
         let payload: DetectPayload = serde_json::from_value(ctx.payload.clone())
             .map_err(|e| JobError::fatal(format!("invalid {DETECT_JOB} payload: {e}")))?;
-        if payload.message_ids.len() > signals::MAX_DETECT_MESSAGES {
+        if payload.message_ids.len() > detection::MAX_DETECT_MESSAGES {
             return Err(JobError::fatal(format!(
                 "{DETECT_JOB} payload has {} ids; at most {}",
                 payload.message_ids.len(),
-                signals::MAX_DETECT_MESSAGES
+                detection::MAX_DETECT_MESSAGES
             )));
         }
         // Stop phrases first: an opt-out must not wait for signals, and both read the same
@@ -123,8 +124,8 @@ pub fn register_signal_detection(registry: &mut JobRegistry, options: DetectOpti
         )
         .await
         .map_err(|e| JobError::retryable(format!("applying inbound opt-outs failed: {e}")))?;
-        let provider = crate::domain::rag::provider();
-        let report = signals::detect(
+        let provider = crate::domain::search::provider();
+        let report = detection::detect(
             &ctx.db,
             &ctx.scope,
             provider.as_ref(),
@@ -134,7 +135,7 @@ pub fn register_signal_detection(registry: &mut JobRegistry, options: DetectOpti
         .await
         .map_err(|e| JobError::retryable(format!("signal detection failed: {e}")))?;
         if !report.waiting_for_vectors.is_empty() && payload.waits < MAX_VECTOR_WAITS {
-            signals::enqueue_detection(
+            detection::enqueue_detection(
                 &ctx.db,
                 &ctx.scope,
                 &report.waiting_for_vectors,
@@ -151,8 +152,7 @@ pub fn register_signal_detection(registry: &mut JobRegistry, options: DetectOpti
     });
 }
 
-/// The job kind that recomputes health, the radar and next-best-actions of a project.
-pub const REFRESH_JOB: &str = "crm_refresh";
+pub use crate::domain::signals::REFRESH_JOB;
 
 #[derive(Deserialize)]
 struct RefreshPayload {
@@ -162,7 +162,7 @@ struct RefreshPayload {
 
 async fn refresh(ctx: &JobContext, accounts: Option<Vec<uuid::Uuid>>) -> Result<(), JobError> {
     let now = chrono::Utc::now();
-    let failed = |what: &str, e: crate::domain::DomainError| {
+    let failed = |what: &str, e: crate::kernel::DomainError| {
         JobError::retryable(format!("{what} failed: {e}"))
     };
     match accounts {
@@ -172,8 +172,8 @@ async fn refresh(ctx: &JobContext, accounts: Option<Vec<uuid::Uuid>>) -> Result<
                     // Merged or deleted since the job was queued: nothing to score.
                     Ok(_)
                     | Err(
-                        crate::domain::DomainError::NotFound(_)
-                        | crate::domain::DomainError::Conflict(_),
+                        crate::kernel::DomainError::NotFound(_)
+                        | crate::kernel::DomainError::Conflict(_),
                     ) => {}
                     Err(e) => return Err(failed("health scoring", e)),
                 }
@@ -188,7 +188,7 @@ async fn refresh(ctx: &JobContext, accounts: Option<Vec<uuid::Uuid>>) -> Result<
     radar::sync_signal_items(&ctx.db, &ctx.scope)
         .await
         .map_err(|e| failed("risk radar", e))?;
-    nba::generate(&ctx.db, &ctx.scope, now)
+    actions::generate(&ctx.db, &ctx.scope, now)
         .await
         .map_err(|e| failed("next-best-action generation", e))?;
     Ok(())
@@ -218,7 +218,7 @@ pub fn register_campaign_dispatch(registry: &mut JobRegistry) {
         let payload: DispatchPayload = serde_json::from_value(ctx.payload.clone())
             .map_err(|e| JobError::fatal(format!("invalid {DISPATCH_JOB} payload: {e}")))?;
         match run(&ctx.db, &ctx.scope, payload.campaign_id, chrono::Utc::now()).await {
-            Ok(_) | Err(crate::domain::DomainError::NotFound(_)) => Ok(()),
+            Ok(_) | Err(crate::kernel::DomainError::NotFound(_)) => Ok(()),
             Err(e) => Err(JobError::retryable(format!(
                 "campaign dispatch failed: {e}"
             ))),

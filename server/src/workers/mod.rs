@@ -18,7 +18,7 @@ pub use runner::{
 
 use crate::{
     config::Config,
-    domain::ingest::sync::SyncOptions,
+    domain::conversations::sync::SyncOptions,
     integrations::chatwoot::{ClientOptions, RetryPolicy},
 };
 
@@ -43,7 +43,7 @@ pub fn registry(config: &Config) -> JobRegistry {
     jobs::register_rag_index(&mut registry);
     jobs::register_signal_detection(
         &mut registry,
-        crate::domain::crm::signals::DetectOptions {
+        crate::domain::signals::detection::DetectOptions {
             similarity_threshold: config.signal_similarity_threshold.clamp(0.0, 1.0),
         },
     );

@@ -13,8 +13,8 @@ use tokio::{
 };
 use uuid::Uuid;
 
-use super::queue::{self, ClaimedJob, Finish, Recorded};
-use crate::auth::Scope;
+use crate::kernel::Scope;
+use crate::workers::queue::{self, ClaimedJob, Finish, Recorded};
 
 /// Why a job's try failed, classified once: retryable (with an optional minimum delay, e.g.
 /// `Retry-After`) or fatal.

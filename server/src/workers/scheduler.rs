@@ -9,7 +9,7 @@ use std::time::Duration;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement};
 use tokio::{sync::watch, task::JoinHandle};
 
-use crate::domain::ingest::{status::SYNC_DEDUPE_PREFIX, sync::SYNC_JOB};
+use crate::domain::conversations::{status::SYNC_DEDUPE_PREFIX, sync::SYNC_JOB};
 
 /// Enqueues the syncs that are due; returns how many were enqueued.
 pub async fn enqueue_due_syncs<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
@@ -67,7 +67,7 @@ pub async fn enqueue_due_crm_refreshes<C: ConnectionTrait>(
                where status in ('queued', 'running') and dedupe_key is not null \
              do nothing",
             [
-                crate::workers::jobs::REFRESH_JOB.into(),
+                crate::domain::signals::REFRESH_JOB.into(),
                 CRM_REFRESH_DEDUPE_KEY.into(),
                 (every.as_secs_f64()).into(),
             ],

@@ -13,7 +13,7 @@ use server::{
     AppState, build_router,
     config::{AppEnv, Config},
     db,
-    domain::demo,
+    domain::identity::demo,
 };
 use tower::ServiceExt;
 
@@ -397,23 +397,23 @@ impl TestApp {
             .await
             .expect("mirror rows insert");
         // Searchable: chunks with vectors, and one chunk the worker gave up on.
-        let scope = server::auth::Scope::for_project(
+        let scope = server::kernel::Scope::for_project(
             &self.db,
             uuid::Uuid::parse_str(project_id).expect("project id"),
         )
         .await
         .expect("scope");
-        server::domain::rag::reindex_project(
+        server::domain::search::reindex_project(
             &self.db,
             &scope,
-            &server::domain::rag::Chunker::default(),
+            &server::domain::search::Chunker::default(),
             100,
         )
         .await
         .expect("index mirror");
-        server::domain::rag::process_one_batch(
+        server::domain::search::process_one_batch(
             &self.db,
-            server::domain::rag::provider().as_ref(),
+            server::domain::search::provider().as_ref(),
             "seed",
             100,
         )

@@ -296,7 +296,7 @@ async fn a_campaign_is_previewed_approved_by_another_member_started_and_reported
             json!({ "id": id }),
         )
         .await;
-    let scope = server::auth::Scope::for_project(
+    let scope = server::kernel::Scope::for_project(
         &app.db,
         uuid::Uuid::parse_str(&project).expect("project id"),
     )

@@ -1,15 +1,14 @@
 //! Accounts: validation, archive, listing, and merges.
 use entity::enums::{AccountContactLinkSource, AccountContactLinkStatus, CrmAccountStatus};
 use sea_orm::prelude::Decimal;
-use server::domain::{
-    DomainError,
-    crm::{
-        Actor,
+use server::{
+    domain::crm::{
         accounts::{self, AccountCursor, AccountFilter, AccountOrder, AccountPatch, NewAccount},
         contacts,
         opportunities::{self, NewOpportunity, StageMove},
         pipeline,
     },
+    kernel::{Actor, DomainError},
 };
 
 use crate::helpers::TestDb;

@@ -1,9 +1,9 @@
 //! Contact links: suggestions from email domains and company attributes, decisions, and the
 //! one-confirmed-account rule.
 use entity::enums::{AccountContactLinkSource, AccountContactLinkStatus};
-use server::domain::{
-    DomainError,
-    crm::{Actor, contacts},
+use server::{
+    domain::crm::contacts,
+    kernel::{Actor, DomainError},
 };
 
 use crate::helpers::TestDb;

@@ -4,13 +4,10 @@ use devtools::test_db::FreshDatabase;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, Value as DbValue};
 use serde_json::json;
 use server::{
-    auth::Scope,
     config::Config,
     db,
-    domain::crm::{
-        Actor,
-        accounts::{self, Account, NewAccount},
-    },
+    domain::crm::accounts::{self, Account, NewAccount},
+    kernel::{Actor, Scope},
 };
 use uuid::Uuid;
 

@@ -1,9 +1,7 @@
 //! Tenant isolation: another project's scope can never read or change these rows.
 use sea_orm::prelude::Decimal;
-use server::domain::{
-    DomainError,
-    crm::{
-        Actor,
+use server::{
+    domain::crm::{
         accounts::{self, AccountFilter, AccountOrder, AccountPatch},
         contacts,
         opportunities::{
@@ -11,6 +9,7 @@ use server::domain::{
         },
         pipeline::{self, StagePatch},
     },
+    kernel::{Actor, DomainError},
 };
 
 use crate::helpers::TestDb;

@@ -3,17 +3,15 @@
 use chrono::NaiveDate;
 use sea_orm::prelude::Decimal;
 use serde_json::json;
-use server::domain::{
-    DomainError,
-    audit::EvidenceRef,
-    crm::{
-        Actor,
+use server::{
+    domain::crm::{
         opportunities::{
             self, BoardFilter, CurrencyTotal, NewOpportunity, OpportunityFilter, OpportunityPatch,
             OpportunityState, StageMove,
         },
         pipeline,
     },
+    kernel::{Actor, DomainError, audit::EvidenceRef},
 };
 use uuid::Uuid;
 

@@ -1,13 +1,12 @@
 //! Pipeline stages: defaults on first use, create, rename, reorder, delete and the won/lost
 //! rules.
 use sea_orm::prelude::Decimal;
-use server::domain::{
-    DomainError,
-    crm::{
-        Actor,
+use server::{
+    domain::crm::{
         opportunities::{self, NewOpportunity, StageMove},
         pipeline::{self, NewStage, StageKind, StagePatch},
     },
+    kernel::{Actor, DomainError},
 };
 
 use crate::helpers::TestDb;

@@ -2,11 +2,9 @@
 //! member must approve, never the author (the service refuses, and so does the database).
 use entity::enums::{OfferDecision, OfferStatus};
 use sea_orm::{ConnectionTrait, Statement};
-use server::domain::{
-    DomainError,
-    audit::EvidenceRef,
-    crm::Actor,
-    offers::{self, Decision, OfferPatch, SELF_APPROVAL_REFUSED},
+use server::{
+    domain::offers::{self, Decision, OfferPatch, SELF_APPROVAL_REFUSED},
+    kernel::{Actor, DomainError, audit::EvidenceRef},
 };
 use uuid::Uuid;
 

@@ -6,17 +6,13 @@ use devtools::test_db::FreshDatabase;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, Value as DbValue, prelude::Decimal};
 use serde_json::{Value, json};
 use server::{
-    auth::Scope,
     config::Config,
     db,
     domain::{
-        DomainError,
-        crm::{
-            Actor,
-            accounts::{self, Account, NewAccount},
-        },
+        crm::accounts::{self, Account, NewAccount},
         offers::{NewOffer, NewOfferItem},
     },
+    kernel::{Actor, DomainError, Scope},
 };
 use uuid::Uuid;
 

@@ -2,9 +2,9 @@
 //! else is ever sent, whatever order the mutations come in. Answers and expiry close it.
 use chrono::{Duration, Utc};
 use entity::enums::OfferStatus;
-use server::domain::{
-    DomainError,
-    offers::{self, Decision, OfferPatch},
+use server::{
+    domain::offers::{self, Decision, OfferPatch},
+    kernel::DomainError,
 };
 use uuid::Uuid;
 

@@ -2,13 +2,13 @@
 //! four eyes; cancelling; the audit trail; and `enqueue_approved` for other modules.
 use entity::enums::{OutboundOriginKind, OutboundStatus};
 use sea_orm::{ConnectionTrait, TransactionTrait};
-use server::domain::{
-    DomainError,
-    outbound::{
+use server::{
+    domain::outbound::{
         Actor,
         messages::{self, NewMessage, NewOutbound},
         sender,
     },
+    kernel::DomainError,
 };
 
 use crate::helpers::Fixture;

@@ -13,11 +13,10 @@ use devtools::{
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, Value as DbValue};
 use serde_json::json;
 use server::{
-    auth::Scope,
     config::Config,
     db,
     domain::{
-        ingest::sources::{NewChatwootSource, bind_source},
+        conversations::sources::{NewChatwootSource, bind_source},
         outbound::{
             Actor,
             messages::{self, NewMessage},
@@ -25,6 +24,7 @@ use server::{
         },
     },
     integrations::chatwoot::{ClientOptions, RetryPolicy},
+    kernel::Scope,
 };
 use uuid::Uuid;
 

@@ -1,12 +1,12 @@
 //! Tenant isolation of the outbound services: another project's scope finds nothing of this
 //! project's messages, contacts and policies, and changes none of them.
 use entity::enums::OutboundOriginKind;
-use server::domain::{
-    DomainError,
-    outbound::{
+use server::{
+    domain::outbound::{
         messages::{self, MessageFilter, NewMessage, NewOutbound},
         policies,
     },
+    kernel::DomainError,
 };
 
 use crate::helpers::{Fixture, Written};

@@ -2,10 +2,10 @@
 //! the phrases.
 use server::{
     domain::{
-        DomainError,
-        crm::signals::{self, DetectOptions},
         outbound::{Actor, policies},
+        signals::detection::{self, DetectOptions},
     },
+    kernel::DomainError,
     workers::{JobRegistry, WorkerSettings, execute_one, jobs, queue::Recorded},
 };
 
@@ -234,7 +234,7 @@ async fn the_signal_detection_job_applies_stop_phrases_to_ingested_messages() {
             "Please unsubscribe me from these emails",
         )
         .await;
-    signals::enqueue_detection(f.db(), &f.scope, &[message], 0, 0)
+    detection::enqueue_detection(f.db(), &f.scope, &[message], 0, 0)
         .await
         .expect("job queued");
     let mut registry = JobRegistry::new();

@@ -25,15 +25,10 @@ use sea_orm::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{find, record, segments, status_conflict, template};
+use crate::domain::campaigns::{find, record, segments, status_conflict, template};
 use crate::{
-    auth::Scope,
-    domain::{
-        DomainError,
-        crm::Actor,
-        error::DomainResult,
-        outbound_handoff::{CHANNEL, LATEST_CONVERSATION, LATEST_CONVERSATION_ORDER},
-    },
+    domain::outbound::handoff::{CHANNEL, LATEST_CONVERSATION, LATEST_CONVERSATION_ORDER},
+    kernel::{Actor, DomainError, Scope, error::DomainResult},
 };
 
 /// The job kind that starts due campaigns and dispatches running ones (payload
@@ -232,9 +227,8 @@ async fn dispatch_batch(
             row.id
         )));
     };
-    let members = campaign_members::Entity::find()
-        .filter(campaign_members::Column::ProjectId.eq(scope.project_id()))
-        .filter(campaign_members::Column::AccountScopeId.eq(scope.account_scope_id()))
+    let members = scope
+        .rows::<campaign_members::Entity>()
         .filter(campaign_members::Column::CampaignId.eq(campaign_id))
         .filter(campaign_members::Column::Status.eq(CampaignMemberStatus::Pending))
         .order_by_asc(campaign_members::Column::CreatedAt)
@@ -371,7 +365,7 @@ async fn dispatch_batch(
                 campaign_members::Column::LastEventAt,
                 sea_orm::sea_query::Expr::value(now),
             )
-            .filter(campaign_members::Column::ProjectId.eq(scope.project_id()))
+            .filter(scope.filter_for::<campaign_members::Entity>())
             .filter(campaign_members::Column::Id.is_in(empty))
             .exec(&txn)
             .await?
@@ -393,8 +387,8 @@ async fn finish_if_done(
     if row.status != CampaignStatus::Running {
         return Ok(false);
     }
-    let open = campaign_members::Entity::find()
-        .filter(campaign_members::Column::ProjectId.eq(scope.project_id()))
+    let open = scope
+        .rows::<campaign_members::Entity>()
         .filter(campaign_members::Column::CampaignId.eq(campaign_id))
         .filter(
             campaign_members::Column::Status

@@ -6,7 +6,7 @@
 //! (sent -> delivered -> replied).
 use sea_orm::{ConnectionTrait, DbErr, Statement, Value as DbValue};
 
-use crate::auth::Scope;
+use crate::kernel::Scope;
 
 /// What [`record_from_messages`] recorded.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

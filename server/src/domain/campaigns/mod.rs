@@ -26,16 +26,14 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::{
-    auth::Scope,
-    domain::{
-        DomainError,
+    domain::outbound::handoff,
+    kernel::approval::{self, ApprovalStage, Refusal, Step, check_step},
+    kernel::{
+        Actor, DomainError, Page, Scope,
         audit::{self, AuditEntry, EvidenceRef},
-        crm::{
-            Actor, Checks, MAX_NAME_CHARS, MAX_NOTE_CHARS, Page, Sql, count_rows, is_member,
-            optional_text, required_text,
-        },
+        checks::{Checks, MAX_NAME_CHARS, MAX_NOTE_CHARS, optional_text, required_text},
         error::{DomainResult, FieldError},
-        outbound_handoff,
+        sql::{Sql, count_rows},
     },
 };
 
@@ -168,7 +166,7 @@ pub struct CampaignFilter {
 
 fn check_channel(raw: Option<&str>) -> Result<String, FieldError> {
     match raw.map(str::trim) {
-        None | Some(outbound_handoff::CHANNEL) => Ok(outbound_handoff::CHANNEL.to_owned()),
+        None | Some(handoff::CHANNEL) => Ok(handoff::CHANNEL.to_owned()),
         Some(_) => Err(FieldError::new(
             "channel",
             "campaigns send through chatwoot only",
@@ -193,19 +191,15 @@ fn check_template(raw: &str) -> Result<String, FieldError> {
     Ok(text.to_owned())
 }
 
-fn scoped(scope: &Scope) -> sea_orm::Select<campaigns::Entity> {
-    campaigns::Entity::find()
-        .filter(campaigns::Column::ProjectId.eq(scope.project_id()))
-        .filter(campaigns::Column::AccountScopeId.eq(scope.account_scope_id()))
-}
-
 pub(crate) async fn find<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
     id: Uuid,
     lock: bool,
 ) -> DomainResult<campaigns::Model> {
-    let mut query = scoped(scope).filter(campaigns::Column::Id.eq(id));
+    let mut query = scope
+        .rows::<campaigns::Entity>()
+        .filter(campaigns::Column::Id.eq(id));
     if lock {
         query = query.lock_exclusive();
     }
@@ -415,7 +409,7 @@ pub async fn submit_campaign(
 ) -> DomainResult<Campaign> {
     let txn = db.begin().await?;
     let row = find(&txn, scope, id, true).await?;
-    if row.status != CampaignStatus::Draft {
+    if check_step(Step::Submit, approval_stage(row.status), None, None, true).is_err() {
         return Err(status_conflict(
             row.status,
             "draft campaigns can be submitted",
@@ -482,18 +476,26 @@ pub async fn approve_campaign(
     let user = actor.user_id.ok_or(DomainError::Forbidden)?;
     let txn = db.begin().await?;
     let row = find(&txn, scope, id, true).await?;
-    if row.status != CampaignStatus::PendingApproval {
-        return Err(status_conflict(
-            row.status,
-            "campaigns waiting for approval can be approved",
-        ));
+    // Campaigns always need four eyes: they reach many contacts at once.
+    match check_step(
+        Step::Approve,
+        approval_stage(row.status),
+        row.created_by,
+        Some(user),
+        true,
+    ) {
+        Ok(()) => {}
+        Err(Refusal::WrongStage) => {
+            return Err(status_conflict(
+                row.status,
+                "campaigns waiting for approval can be approved",
+            ));
+        }
+        Err(Refusal::OwnRecord) => {
+            return Err(DomainError::Conflict(SELF_APPROVAL_REFUSED.to_owned()));
+        }
     }
-    if row.created_by == Some(user) {
-        return Err(DomainError::Conflict(SELF_APPROVAL_REFUSED.to_owned()));
-    }
-    if !is_member(&txn, scope, user).await? {
-        return Err(DomainError::Forbidden);
-    }
+    approval::decider(&txn, scope, actor).await?;
     let at = scheduled_at.filter(|at| *at > now).unwrap_or(now);
     let mut active = row.into_active_model();
     active.status = Set(CampaignStatus::Scheduled);
@@ -527,7 +529,7 @@ pub async fn reject_campaign(
         .map_err(|e| DomainError::Validation(vec![e]))?;
     let txn = db.begin().await?;
     let row = find(&txn, scope, id, true).await?;
-    if row.status != CampaignStatus::PendingApproval {
+    if check_step(Step::Reject, approval_stage(row.status), None, None, true).is_err() {
         return Err(status_conflict(
             row.status,
             "campaigns waiting for approval can be rejected",
@@ -727,4 +729,13 @@ pub async fn list_campaigns<C: ConnectionTrait>(
         .all(db)
         .await?;
     Ok(Page::from_rows(rows, first, total_count))
+}
+
+/// Where a campaign stands in the approval workflow (approval schedules it).
+fn approval_stage(status: CampaignStatus) -> ApprovalStage {
+    match status {
+        CampaignStatus::Draft => ApprovalStage::Draft,
+        CampaignStatus::PendingApproval => ApprovalStage::Pending,
+        _ => ApprovalStage::Decided,
+    }
 }

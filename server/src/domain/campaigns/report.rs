@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, Statement};
 use uuid::Uuid;
 
-use super::find;
-use crate::{auth::Scope, domain::error::DomainResult};
+use crate::domain::campaigns::find;
+use crate::{kernel::Scope, kernel::error::DomainResult};
 
 /// Width of a series bucket.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -48,16 +48,13 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::{
-    auth::Scope,
-    domain::{
-        DomainError,
+    domain::conversations::query::Contact,
+    kernel::{
+        Actor, DomainError, Scope,
         audit::{self, AuditEntry, EvidenceRef},
-        crm::{
-            Actor, Checks, MAX_NAME_CHARS, Sql, count_rows, like_pattern, optional_text,
-            required_text, violates_unique,
-        },
+        checks::{Checks, MAX_NAME_CHARS, optional_text, required_text},
         error::{DomainResult, FieldError},
-        ingest::query::Contact,
+        sql::{Sql, count_rows, like_pattern, violates_unique},
     },
 };
 
@@ -597,18 +594,13 @@ pub struct SegmentInput {
     pub definition: Value,
 }
 
-fn scoped(scope: &Scope) -> sea_orm::Select<campaign_segments::Entity> {
-    campaign_segments::Entity::find()
-        .filter(campaign_segments::Column::ProjectId.eq(scope.project_id()))
-        .filter(campaign_segments::Column::AccountScopeId.eq(scope.account_scope_id()))
-}
-
 pub(crate) async fn find<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
     id: Uuid,
 ) -> DomainResult<campaign_segments::Model> {
-    scoped(scope)
+    scope
+        .rows::<campaign_segments::Entity>()
         .filter(campaign_segments::Column::Id.eq(id))
         .one(db)
         .await?
@@ -711,7 +703,7 @@ pub async fn delete_segment(
     let txn = db.begin().await?;
     let row = find(&txn, scope, id).await?;
     campaign_segments::Entity::delete_many()
-        .filter(campaign_segments::Column::ProjectId.eq(scope.project_id()))
+        .filter(scope.filter_for::<campaign_segments::Entity>())
         .filter(campaign_segments::Column::Id.eq(row.id))
         .exec(&txn)
         .await?;
@@ -746,7 +738,8 @@ pub async fn list_segments<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
 ) -> DomainResult<Vec<SavedSegment>> {
-    Ok(scoped(scope)
+    Ok(scope
+        .rows::<campaign_segments::Entity>()
         .order_by_asc(campaign_segments::Column::Name)
         .order_by_asc(campaign_segments::Column::Id)
         .all(db)

@@ -17,14 +17,15 @@ use sea_orm::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{Actor, Checks, MAX_NAME_CHARS, Page, Sql, count_rows, like_pattern, optional_text};
-use crate::{
-    auth::Scope,
-    domain::{
-        DomainError,
-        audit::{self, AuditEntry, EvidenceRef},
-        error::{DomainResult, FieldError},
-    },
+use crate::kernel::{
+    Actor, Page,
+    checks::{Checks, MAX_NAME_CHARS, optional_text},
+    sql::{Sql, count_rows, like_pattern},
+};
+use crate::kernel::{
+    DomainError, Scope,
+    audit::{self, AuditEntry, EvidenceRef},
+    error::{DomainResult, FieldError},
 };
 
 /// An account as the rest of the app sees it.
@@ -276,7 +277,7 @@ async fn check_owner<C: ConnectionTrait>(
     owner: Option<Uuid>,
 ) -> DomainResult<()> {
     if let Some(owner) = owner
-        && !super::is_member(db, scope, owner).await?
+        && !scope.has_member(db, owner).await?
     {
         checks.fail("ownerUserId", "must be a member of this project");
     }
@@ -290,9 +291,8 @@ pub(crate) async fn find<C: ConnectionTrait>(
     id: Uuid,
     lock: bool,
 ) -> DomainResult<crm_accounts::Model> {
-    let mut query = crm_accounts::Entity::find_by_id(id)
-        .filter(crm_accounts::Column::ProjectId.eq(scope.project_id()))
-        .filter(crm_accounts::Column::AccountScopeId.eq(scope.account_scope_id()));
+    let mut query =
+        crm_accounts::Entity::find_by_id(id).filter(scope.filter_for::<crm_accounts::Entity>());
     if lock {
         query = query.lock_exclusive();
     }
@@ -313,7 +313,11 @@ pub async fn create_account(
     let mut checks = Checks::default();
     // A failed check leaves a default behind, which finish() then refuses.
     let name = checks
-        .take(super::required_text("name", &input.name, MAX_NAME_CHARS))
+        .take(crate::kernel::checks::required_text(
+            "name",
+            &input.name,
+            MAX_NAME_CHARS,
+        ))
         .unwrap_or_default();
     let domain = checks
         .take(optional_domain(input.domain.as_deref()))
@@ -377,10 +381,13 @@ pub async fn update_account(
     patch: AccountPatch,
 ) -> DomainResult<Account> {
     let mut checks = Checks::default();
-    let name = patch
-        .name
-        .as_deref()
-        .map(|n| checks.take(super::required_text("name", n, MAX_NAME_CHARS)));
+    let name = patch.name.as_deref().map(|n| {
+        checks.take(crate::kernel::checks::required_text(
+            "name",
+            n,
+            MAX_NAME_CHARS,
+        ))
+    });
     let domain = patch
         .domain
         .as_ref()
@@ -541,9 +548,8 @@ pub async fn accounts_by_ids<C: ConnectionTrait>(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let rows = crm_accounts::Entity::find()
-        .filter(crm_accounts::Column::ProjectId.eq(scope.project_id()))
-        .filter(crm_accounts::Column::AccountScopeId.eq(scope.account_scope_id()))
+    let rows = scope
+        .rows::<crm_accounts::Entity>()
         .filter(crm_accounts::Column::Id.is_in(ids.iter().copied()))
         .all(db)
         .await?;
@@ -657,9 +663,8 @@ pub async fn merge_accounts(
     }
     let txn = db.begin().await?;
     // Both rows locked in id order, so two merges of the same pair cannot deadlock.
-    let locked = crm_accounts::Entity::find()
-        .filter(crm_accounts::Column::ProjectId.eq(scope.project_id()))
-        .filter(crm_accounts::Column::AccountScopeId.eq(scope.account_scope_id()))
+    let locked = scope
+        .rows::<crm_accounts::Entity>()
         .filter(crm_accounts::Column::Id.is_in([source_id, target_id]))
         .order_by_asc(crm_accounts::Column::Id)
         .lock_exclusive()
@@ -687,8 +692,7 @@ pub async fn merge_accounts(
     let moved_contacts = merge_contact_links(&txn, scope, source_id, target_id).await?;
     let moved_opportunities = crm_opportunities::Entity::update_many()
         .col_expr(crm_opportunities::Column::AccountId, Expr::value(target_id))
-        .filter(crm_opportunities::Column::ProjectId.eq(scope.project_id()))
-        .filter(crm_opportunities::Column::AccountScopeId.eq(scope.account_scope_id()))
+        .filter(scope.filter_for::<crm_opportunities::Entity>())
         .filter(crm_opportunities::Column::AccountId.eq(source_id))
         .exec(&txn)
         .await?
@@ -714,12 +718,11 @@ pub async fn merge_accounts(
         ))
         .await?;
     }
-    super::enqueue_refresh(&txn, scope, &[target_id]).await?;
+    crate::domain::signals::enqueue_refresh(&txn, scope, &[target_id]).await?;
     // Accounts merged into the source earlier now point at the survivor directly.
     crm_accounts::Entity::update_many()
         .col_expr(crm_accounts::Column::MergedIntoId, Expr::value(target_id))
-        .filter(crm_accounts::Column::ProjectId.eq(scope.project_id()))
-        .filter(crm_accounts::Column::AccountScopeId.eq(scope.account_scope_id()))
+        .filter(scope.filter_for::<crm_accounts::Entity>())
         .filter(crm_accounts::Column::MergedIntoId.eq(source_id))
         .exec(&txn)
         .await?;
@@ -787,9 +790,8 @@ async fn merge_contact_links<C: ConnectionTrait>(
     source_id: Uuid,
     target_id: Uuid,
 ) -> DomainResult<u64> {
-    let links = crm_account_contacts::Entity::find()
-        .filter(crm_account_contacts::Column::ProjectId.eq(scope.project_id()))
-        .filter(crm_account_contacts::Column::AccountScopeId.eq(scope.account_scope_id()))
+    let links = scope
+        .rows::<crm_account_contacts::Entity>()
         .filter(crm_account_contacts::Column::AccountId.is_in([source_id, target_id]))
         .order_by_asc(crm_account_contacts::Column::Id)
         .lock_exclusive()

@@ -13,16 +13,17 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{
-    Actor, accounts, accounts::Account, enqueue_refresh, is_global_id_of, violates_unique,
+use crate::kernel::{
+    DomainError, Scope,
+    audit::{self, AuditEntry, EvidenceRef},
+    error::DomainResult,
 };
 use crate::{
-    auth::Scope,
     domain::{
-        DomainError,
-        audit::{self, AuditEntry, EvidenceRef},
-        error::DomainResult,
+        crm::accounts::{self, Account},
+        signals::enqueue_refresh,
     },
+    kernel::{Actor, checks::is_global_id_of, sql::violates_unique},
 };
 
 /// A contact's link to an account.
@@ -99,8 +100,7 @@ pub async fn suggest_contacts(
     // A share lock: a merge of this account waits for us (or we see its result), so no
     // suggestion is left behind on a merged account.
     let account = crm_accounts::Entity::find_by_id(account_id)
-        .filter(crm_accounts::Column::ProjectId.eq(scope.project_id()))
-        .filter(crm_accounts::Column::AccountScopeId.eq(scope.account_scope_id()))
+        .filter(scope.filter_for::<crm_accounts::Entity>())
         .lock_shared()
         .one(&txn)
         .await?
@@ -166,8 +166,7 @@ async fn check_contact<C: ConnectionTrait>(
         return Err(DomainError::NotFound("contact"));
     }
     let found = cw_contacts::Entity::find_by_id(contact_global_id.to_owned())
-        .filter(cw_contacts::Column::ProjectId.eq(scope.project_id()))
-        .filter(cw_contacts::Column::AccountScopeId.eq(scope.account_scope_id()))
+        .filter(scope.filter_for::<cw_contacts::Entity>())
         .count(db)
         .await?;
     if found == 0 {
@@ -182,9 +181,8 @@ async fn confirmed_elsewhere<C: ConnectionTrait>(
     contact_global_id: &str,
     account_id: Uuid,
 ) -> DomainResult<bool> {
-    let n = crm_account_contacts::Entity::find()
-        .filter(crm_account_contacts::Column::ProjectId.eq(scope.project_id()))
-        .filter(crm_account_contacts::Column::AccountScopeId.eq(scope.account_scope_id()))
+    let n = scope
+        .rows::<crm_account_contacts::Entity>()
         .filter(crm_account_contacts::Column::ContactGlobalId.eq(contact_global_id))
         .filter(crm_account_contacts::Column::LinkStatus.eq(AccountContactLinkStatus::Confirmed))
         .filter(crm_account_contacts::Column::AccountId.ne(account_id))
@@ -203,7 +201,7 @@ pub async fn link_contact(
     contact_global_id: &str,
     role: Option<&str>,
 ) -> DomainResult<ContactLink> {
-    let role = super::optional_text("role", role, MAX_ROLE_CHARS)
+    let role = crate::kernel::checks::optional_text("role", role, MAX_ROLE_CHARS)
         .map_err(|e| DomainError::Validation(vec![e]))?;
     let contact_global_id = contact_global_id.trim();
     let txn = db.begin().await?;
@@ -217,9 +215,8 @@ pub async fn link_contact(
     if confirmed_elsewhere(&txn, scope, contact_global_id, account_id).await? {
         return Err(already_confirmed());
     }
-    let existing = crm_account_contacts::Entity::find()
-        .filter(crm_account_contacts::Column::ProjectId.eq(scope.project_id()))
-        .filter(crm_account_contacts::Column::AccountScopeId.eq(scope.account_scope_id()))
+    let existing = scope
+        .rows::<crm_account_contacts::Entity>()
         .filter(crm_account_contacts::Column::AccountId.eq(account_id))
         .filter(crm_account_contacts::Column::ContactGlobalId.eq(contact_global_id))
         .lock_exclusive()
@@ -319,8 +316,7 @@ async fn find_link<C: ConnectionTrait>(
     link_id: Uuid,
 ) -> DomainResult<crm_account_contacts::Model> {
     crm_account_contacts::Entity::find_by_id(link_id)
-        .filter(crm_account_contacts::Column::ProjectId.eq(scope.project_id()))
-        .filter(crm_account_contacts::Column::AccountScopeId.eq(scope.account_scope_id()))
+        .filter(scope.filter_for::<crm_account_contacts::Entity>())
         .lock_exclusive()
         .one(db)
         .await?
@@ -374,8 +370,13 @@ async fn record_decision<C: ConnectionTrait>(
     if link.link_status == AccountContactLinkStatus::Confirmed {
         // The contact's signals detected before the link now concern this account, and its
         // health changes with them.
-        super::signals::attach_contact_signals(db, scope, link.account_id, &link.contact_global_id)
-            .await?;
+        crate::domain::signals::detection::attach_contact_signals(
+            db,
+            scope,
+            link.account_id,
+            &link.contact_global_id,
+        )
+        .await?;
         enqueue_refresh(db, scope, &[link.account_id]).await?;
     }
     audit::record(
@@ -405,9 +406,8 @@ pub async fn account_contacts<C: ConnectionTrait>(
     status: Option<AccountContactLinkStatus>,
 ) -> DomainResult<Vec<ContactLink>> {
     accounts::find(db, scope, account_id, false).await?;
-    let mut query = crm_account_contacts::Entity::find()
-        .filter(crm_account_contacts::Column::ProjectId.eq(scope.project_id()))
-        .filter(crm_account_contacts::Column::AccountScopeId.eq(scope.account_scope_id()))
+    let mut query = scope
+        .rows::<crm_account_contacts::Entity>()
         .filter(crm_account_contacts::Column::AccountId.eq(account_id));
     if let Some(status) = status {
         query = query.filter(crm_account_contacts::Column::LinkStatus.eq(status));
@@ -428,9 +428,8 @@ pub async fn account_for_contact<C: ConnectionTrait>(
     scope: &Scope,
     contact_global_id: &str,
 ) -> DomainResult<Option<Account>> {
-    let link = crm_account_contacts::Entity::find()
-        .filter(crm_account_contacts::Column::ProjectId.eq(scope.project_id()))
-        .filter(crm_account_contacts::Column::AccountScopeId.eq(scope.account_scope_id()))
+    let link = scope
+        .rows::<crm_account_contacts::Entity>()
         .filter(crm_account_contacts::Column::ContactGlobalId.eq(contact_global_id))
         .filter(crm_account_contacts::Column::LinkStatus.eq(AccountContactLinkStatus::Confirmed))
         .one(db)

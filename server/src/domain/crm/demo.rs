@@ -4,12 +4,14 @@
 //! demo also shows contacts still waiting for one.
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
-use super::{
-    Actor,
-    accounts::{self, NewAccount},
-    contacts,
+use crate::{
+    domain::crm::{
+        accounts::{self, NewAccount},
+        contacts,
+    },
+    kernel::Actor,
 };
-use crate::{auth::Scope, domain::error::DomainResult};
+use crate::{kernel::Scope, kernel::error::DomainResult};
 
 /// What the seed created.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -17,18 +17,20 @@ use sea_orm::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{
-    Actor, Checks, MAX_NAME_CHARS, MAX_NOTE_CHARS, Page, Sql, accounts, count_rows, evidence_json,
-    is_global_id_of,
-    pipeline::{self, Stage},
-    violates_foreign_key,
+use crate::kernel::{
+    DomainError, Scope,
+    audit::{self, AuditEntry, EvidenceRef},
+    error::{DomainResult, FieldError},
 };
 use crate::{
-    auth::Scope,
-    domain::{
-        DomainError,
-        audit::{self, AuditEntry, EvidenceRef},
-        error::{DomainResult, FieldError},
+    domain::crm::{
+        accounts,
+        pipeline::{self, Stage},
+    },
+    kernel::{
+        Actor, Page,
+        checks::{Checks, MAX_NAME_CHARS, MAX_NOTE_CHARS, evidence_json, is_global_id_of},
+        sql::{Sql, count_rows, violates_foreign_key},
     },
 };
 
@@ -293,19 +295,15 @@ fn check_probability(p: i32) -> Result<i32, FieldError> {
     }
 }
 
-fn scoped(scope: &Scope) -> sea_orm::Select<crm_opportunities::Entity> {
-    crm_opportunities::Entity::find()
-        .filter(crm_opportunities::Column::ProjectId.eq(scope.project_id()))
-        .filter(crm_opportunities::Column::AccountScopeId.eq(scope.account_scope_id()))
-}
-
 async fn find<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
     id: Uuid,
     lock: bool,
 ) -> DomainResult<crm_opportunities::Model> {
-    let mut query = scoped(scope).filter(crm_opportunities::Column::Id.eq(id));
+    let mut query = scope
+        .rows::<crm_opportunities::Entity>()
+        .filter(crm_opportunities::Column::Id.eq(id));
     if lock {
         query = query.lock_exclusive();
     }
@@ -322,7 +320,7 @@ async fn check_owner<C: ConnectionTrait>(
     owner: Option<Uuid>,
 ) -> DomainResult<()> {
     if let Some(owner) = owner
-        && !super::is_member(db, scope, owner).await?
+        && !scope.has_member(db, owner).await?
     {
         checks.fail("ownerUserId", "must be a member of this project");
     }
@@ -337,8 +335,7 @@ async fn check_conversation<C: ConnectionTrait>(
 ) -> DomainResult<()> {
     let exists = is_global_id_of(scope.project_id(), "cw", id)
         && cw_conversations::Entity::find_by_id(id.to_owned())
-            .filter(cw_conversations::Column::ProjectId.eq(scope.project_id()))
-            .filter(cw_conversations::Column::AccountScopeId.eq(scope.account_scope_id()))
+            .filter(scope.filter_for::<cw_conversations::Entity>())
             .count(db)
             .await?
             > 0;
@@ -404,7 +401,11 @@ pub async fn create_opportunity(
     let mut checks = Checks::default();
     // A failed check leaves a default behind, which finish() then refuses.
     let name = checks
-        .take(super::required_text("name", &input.name, MAX_NAME_CHARS))
+        .take(crate::kernel::checks::required_text(
+            "name",
+            &input.name,
+            MAX_NAME_CHARS,
+        ))
         .unwrap_or_default();
     let amount = checks.take(check_amount(input.amount)).unwrap_or_default();
     let currency = checks
@@ -441,8 +442,7 @@ pub async fn create_opportunity(
     // Re-read under a share lock: a merge or archive running now finishes first, so the new
     // opportunity never lands on an account that was just merged away.
     let account = crm_accounts::Entity::find_by_id(account.id)
-        .filter(crm_accounts::Column::ProjectId.eq(scope.project_id()))
-        .filter(crm_accounts::Column::AccountScopeId.eq(scope.account_scope_id()))
+        .filter(scope.filter_for::<crm_accounts::Entity>())
         .lock_shared()
         .one(&txn)
         .await?
@@ -507,7 +507,7 @@ pub async fn create_opportunity(
         },
     )
     .await?;
-    super::enqueue_refresh(&txn, scope, &[row.account_id]).await?;
+    crate::domain::signals::enqueue_refresh(&txn, scope, &[row.account_id]).await?;
     txn.commit().await?;
     Ok(row.into())
 }
@@ -517,9 +517,8 @@ async fn first_open_stage<C: ConnectionTrait>(
     scope: &Scope,
 ) -> DomainResult<crm_pipeline_stages::Model> {
     pipeline::ensure_default_stages(db, scope).await?;
-    crm_pipeline_stages::Entity::find()
-        .filter(crm_pipeline_stages::Column::ProjectId.eq(scope.project_id()))
-        .filter(crm_pipeline_stages::Column::AccountScopeId.eq(scope.account_scope_id()))
+    scope
+        .rows::<crm_pipeline_stages::Entity>()
         .filter(crm_pipeline_stages::Column::IsWon.eq(false))
         .filter(crm_pipeline_stages::Column::IsLost.eq(false))
         .order_by_asc(crm_pipeline_stages::Column::Position)
@@ -539,10 +538,13 @@ pub async fn update_opportunity(
     patch: OpportunityPatch,
 ) -> DomainResult<Opportunity> {
     let mut checks = Checks::default();
-    let name = patch
-        .name
-        .as_deref()
-        .and_then(|n| checks.take(super::required_text("name", n, MAX_NAME_CHARS)));
+    let name = patch.name.as_deref().and_then(|n| {
+        checks.take(crate::kernel::checks::required_text(
+            "name",
+            n,
+            MAX_NAME_CHARS,
+        ))
+    });
     let amount = patch.amount.and_then(|a| checks.take(check_amount(a)));
     let currency = patch
         .currency
@@ -553,7 +555,7 @@ pub async fn update_opportunity(
     }
     let lost_reason = patch.lost_reason.as_ref().map(|r| {
         checks
-            .take(super::optional_text(
+            .take(crate::kernel::checks::optional_text(
                 "lostReason",
                 r.as_deref(),
                 MAX_NOTE_CHARS,
@@ -629,7 +631,7 @@ pub async fn update_opportunity(
             },
         )
         .await?;
-        super::enqueue_refresh(&txn, scope, &[row.account_id]).await?;
+        crate::domain::signals::enqueue_refresh(&txn, scope, &[row.account_id]).await?;
         row
     } else {
         row
@@ -651,20 +653,24 @@ pub async fn move_stage(
 ) -> DomainResult<Opportunity> {
     let mut checks = Checks::default();
     let note = checks
-        .take(super::optional_text(
+        .take(crate::kernel::checks::optional_text(
             "note",
             input.note.as_deref(),
             MAX_NOTE_CHARS,
         ))
         .flatten();
     let lost_reason = checks
-        .take(super::optional_text(
+        .take(crate::kernel::checks::optional_text(
             "lostReason",
             input.lost_reason.as_deref(),
             MAX_NOTE_CHARS,
         ))
         .flatten();
-    checks.take(super::check_evidence("evidence", scope, &input.evidence));
+    checks.take(crate::kernel::checks::check_evidence(
+        "evidence",
+        scope,
+        &input.evidence,
+    ));
     checks.finish()?;
 
     let txn = db.begin().await?;
@@ -730,7 +736,7 @@ pub async fn move_stage(
     )
     .await?;
     // The account's health reads its opportunities' state.
-    super::enqueue_refresh(&txn, scope, &[row.account_id]).await?;
+    crate::domain::signals::enqueue_refresh(&txn, scope, &[row.account_id]).await?;
     txn.commit().await?;
     Ok(row.into())
 }
@@ -810,9 +816,8 @@ pub async fn stage_history<C: ConnectionTrait>(
     opportunity_id: Uuid,
 ) -> DomainResult<Vec<StageEvent>> {
     find(db, scope, opportunity_id, false).await?;
-    Ok(crm_opportunity_stage_events::Entity::find()
-        .filter(crm_opportunity_stage_events::Column::ProjectId.eq(scope.project_id()))
-        .filter(crm_opportunity_stage_events::Column::AccountScopeId.eq(scope.account_scope_id()))
+    Ok(scope
+        .rows::<crm_opportunity_stage_events::Entity>()
         .filter(crm_opportunity_stage_events::Column::OpportunityId.eq(opportunity_id))
         .order_by_asc(crm_opportunity_stage_events::Column::ChangedAt)
         .order_by_asc(crm_opportunity_stage_events::Column::CreatedAt)

@@ -12,14 +12,15 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Actor, Checks, violates_foreign_key, violates_unique};
-use crate::{
-    auth::Scope,
-    domain::{
-        DomainError,
-        audit::{self, AuditEntry, EvidenceRef},
-        error::{DomainResult, FieldError},
-    },
+use crate::kernel::{
+    Actor,
+    checks::Checks,
+    sql::{violates_foreign_key, violates_unique},
+};
+use crate::kernel::{
+    DomainError, Scope,
+    audit::{self, AuditEntry, EvidenceRef},
+    error::{DomainResult, FieldError},
 };
 
 /// A pipeline stage.
@@ -115,15 +116,14 @@ pub const DEFAULT_STAGES: [(&str, &str, i32, StageKind); 6] = [
 const MAX_STAGE_NAME_CHARS: usize = 80;
 const MAX_KEY_CHARS: usize = 40;
 
-fn scoped(scope: &Scope) -> sea_orm::Select<crm_pipeline_stages::Entity> {
-    crm_pipeline_stages::Entity::find()
-        .filter(crm_pipeline_stages::Column::ProjectId.eq(scope.project_id()))
-        .filter(crm_pipeline_stages::Column::AccountScopeId.eq(scope.account_scope_id()))
-}
-
 /// Gives a project without stages the [`DEFAULT_STAGES`]; a no-op once it has any.
 pub async fn ensure_default_stages<C: ConnectionTrait>(db: &C, scope: &Scope) -> DomainResult<()> {
-    if scoped(scope).count(db).await? > 0 {
+    if scope
+        .rows::<crm_pipeline_stages::Entity>()
+        .count(db)
+        .await?
+        > 0
+    {
         return Ok(());
     }
     let mut values = Vec::new();
@@ -170,7 +170,8 @@ pub async fn ensure_default_stages<C: ConnectionTrait>(db: &C, scope: &Scope) ->
 /// The project's stages in pipeline order (creating the defaults on first use).
 pub async fn list_stages<C: ConnectionTrait>(db: &C, scope: &Scope) -> DomainResult<Vec<Stage>> {
     ensure_default_stages(db, scope).await?;
-    Ok(scoped(scope)
+    Ok(scope
+        .rows::<crm_pipeline_stages::Entity>()
         .order_by_asc(crm_pipeline_stages::Column::Position)
         .order_by_asc(crm_pipeline_stages::Column::Id)
         .all(db)
@@ -190,7 +191,8 @@ pub(crate) async fn find_stage<C: ConnectionTrait>(
     scope: &Scope,
     id: Uuid,
 ) -> DomainResult<crm_pipeline_stages::Model> {
-    scoped(scope)
+    scope
+        .rows::<crm_pipeline_stages::Entity>()
         .filter(crm_pipeline_stages::Column::Id.eq(id))
         .one(db)
         .await?
@@ -203,7 +205,8 @@ async fn lock_stages<C: ConnectionTrait>(
     scope: &Scope,
 ) -> DomainResult<Vec<crm_pipeline_stages::Model>> {
     ensure_default_stages(txn, scope).await?;
-    Ok(scoped(scope)
+    Ok(scope
+        .rows::<crm_pipeline_stages::Entity>()
         .order_by_asc(crm_pipeline_stages::Column::Position)
         .order_by_asc(crm_pipeline_stages::Column::Id)
         .lock_exclusive()
@@ -229,8 +232,7 @@ async fn renumber<C: ConnectionTrait>(
         }
         crm_pipeline_stages::Entity::update_many()
             .col_expr(crm_pipeline_stages::Column::Position, Expr::value(position))
-            .filter(crm_pipeline_stages::Column::ProjectId.eq(scope.project_id()))
-            .filter(crm_pipeline_stages::Column::AccountScopeId.eq(scope.account_scope_id()))
+            .filter(scope.filter_for::<crm_pipeline_stages::Entity>())
             .filter(crm_pipeline_stages::Column::Id.eq(*id))
             .exec(txn)
             .await?;
@@ -309,7 +311,7 @@ pub async fn create_stage(
 ) -> DomainResult<Stage> {
     let mut checks = Checks::default();
     let name = checks
-        .take(super::required_text(
+        .take(crate::kernel::checks::required_text(
             "name",
             &input.name,
             MAX_STAGE_NAME_CHARS,
@@ -409,17 +411,21 @@ pub async fn update_stage(
     patch: StagePatch,
 ) -> DomainResult<Stage> {
     let mut checks = Checks::default();
-    let name = patch
-        .name
-        .as_deref()
-        .and_then(|n| checks.take(super::required_text("name", n, MAX_STAGE_NAME_CHARS)));
+    let name = patch.name.as_deref().and_then(|n| {
+        checks.take(crate::kernel::checks::required_text(
+            "name",
+            n,
+            MAX_STAGE_NAME_CHARS,
+        ))
+    });
     let probability = patch
         .default_probability
         .and_then(|p| checks.take(check_probability("defaultProbability", p)));
     checks.finish()?;
 
     let txn = db.begin().await?;
-    let stage = scoped(scope)
+    let stage = scope
+        .rows::<crm_pipeline_stages::Entity>()
         .filter(crm_pipeline_stages::Column::Id.eq(id))
         .lock_exclusive()
         .one(&txn)
@@ -516,9 +522,8 @@ pub async fn delete_stage(
     }
     // The stage row is locked, so no opportunity can enter it between this count and the
     // delete (its foreign key check waits for the lock).
-    let in_use = crm_opportunities::Entity::find()
-        .filter(crm_opportunities::Column::ProjectId.eq(scope.project_id()))
-        .filter(crm_opportunities::Column::AccountScopeId.eq(scope.account_scope_id()))
+    let in_use = scope
+        .rows::<crm_opportunities::Entity>()
         .filter(crm_opportunities::Column::StageId.eq(id))
         .count(&txn)
         .await?;
@@ -528,8 +533,7 @@ pub async fn delete_stage(
         )));
     }
     let deleted = crm_pipeline_stages::Entity::delete_many()
-        .filter(crm_pipeline_stages::Column::ProjectId.eq(scope.project_id()))
-        .filter(crm_pipeline_stages::Column::AccountScopeId.eq(scope.account_scope_id()))
+        .filter(scope.filter_for::<crm_pipeline_stages::Entity>())
         .filter(crm_pipeline_stages::Column::Id.eq(id))
         .exec(&txn)
         .await;

@@ -1,6 +1,10 @@
 //! Users, login and logout, PIN-confirmed signup and the Telegram owner binding.
+pub mod demo;
+pub mod members;
+pub mod projects;
 pub mod signup;
 pub mod telegram_owner;
+pub mod tokens;
 
 use chrono::Duration;
 use entity::{app_users, project_members};
@@ -18,12 +22,12 @@ use crate::{
         rate_limit::{self, Limit},
         session::{self, NewSession, SessionSettings},
     },
-    domain::{
+    integrations::telegram::TelegramClient,
+    kernel::{
         DomainError,
         audit::{self, AuditEntry, EvidenceRef},
         error::{DomainResult, FieldError},
     },
-    integrations::telegram::TelegramClient,
 };
 
 /// Identity settings and collaborators, shared by resolvers (cheap to clone).

@@ -10,7 +10,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{
+use crate::domain::identity::{
     Identity, UserRef, check_new_password, insert_user, normalise_username, telegram_owner,
 };
 use crate::{
@@ -18,7 +18,7 @@ use crate::{
         rate_limit,
         secrets::{constant_time_eq, hmac_hex, random_pin, random_token},
     },
-    domain::{
+    kernel::{
         DomainError,
         audit::{self, AuditEntry, EvidenceRef},
         error::{DomainResult, FieldError},

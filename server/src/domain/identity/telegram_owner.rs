@@ -6,15 +6,15 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Statement, Trans
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Identity, UserRef};
+use crate::domain::identity::{Identity, UserRef};
 use crate::{
     auth::secrets::{constant_time_eq, random_token, sha256_hex},
-    domain::{
+    integrations::telegram::Update,
+    kernel::{
         DomainError,
         audit::{self, AuditEntry, EvidenceRef},
         error::DomainResult,
     },
-    integrations::telegram::Update,
 };
 
 const OWNER_CHAT_KEY: &str = "telegram.owner_chat_id";

@@ -31,18 +31,21 @@ use sea_orm::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use self::totals::{LineAmounts, Totals, TotalsError, max_amount, max_quantity};
+use crate::domain::offers::totals::{LineAmounts, Totals, TotalsError, max_amount, max_quantity};
 use crate::{
-    auth::Scope,
     domain::{
-        DomainError,
+        crm::opportunities::check_currency,
+        outbound::handoff::{self, Handoff},
+    },
+    kernel::approval::{self, ApprovalStage, Refusal, Step, check_step},
+    kernel::{
+        Actor, DomainError, Page, Scope,
         audit::{self, AuditEntry, EvidenceRef},
-        crm::{
-            Actor, Checks, Page, Sql, check_evidence, count_rows, evidence_json, is_global_id_of,
-            is_member, opportunities::check_currency, optional_text, required_text,
+        checks::{
+            Checks, check_evidence, evidence_json, is_global_id_of, optional_text, required_text,
         },
         error::{DomainResult, FieldError},
-        outbound_handoff::{self, Handoff},
+        sql::{Sql, count_rows},
     },
 };
 
@@ -490,8 +493,7 @@ async fn resolve_links<C: ConnectionTrait>(
     let mut opportunity_currency = None;
     if let Some(id) = opportunity_id {
         let row = crm_opportunities::Entity::find_by_id(id)
-            .filter(crm_opportunities::Column::ProjectId.eq(scope.project_id()))
-            .filter(crm_opportunities::Column::AccountScopeId.eq(scope.account_scope_id()))
+            .filter(scope.filter_for::<crm_opportunities::Entity>())
             .one(db)
             .await?
             .ok_or(DomainError::NotFound("opportunity"))?;
@@ -512,8 +514,7 @@ async fn resolve_links<C: ConnectionTrait>(
     if let Some(contact) = contact {
         let exists = is_global_id_of(scope.project_id(), "cwc", contact)
             && cw_contacts::Entity::find_by_id(contact.to_owned())
-                .filter(cw_contacts::Column::ProjectId.eq(scope.project_id()))
-                .filter(cw_contacts::Column::AccountScopeId.eq(scope.account_scope_id()))
+                .filter(scope.filter_for::<cw_contacts::Entity>())
                 .count(db)
                 .await?
                 > 0;
@@ -521,9 +522,8 @@ async fn resolve_links<C: ConnectionTrait>(
             return Err(DomainError::NotFound("contact"));
         }
         if let Some(account) = account {
-            let elsewhere = crm_account_contacts::Entity::find()
-                .filter(crm_account_contacts::Column::ProjectId.eq(scope.project_id()))
-                .filter(crm_account_contacts::Column::AccountScopeId.eq(scope.account_scope_id()))
+            let elsewhere = scope
+                .rows::<crm_account_contacts::Entity>()
                 .filter(crm_account_contacts::Column::ContactGlobalId.eq(contact))
                 .filter(
                     crm_account_contacts::Column::LinkStatus
@@ -561,16 +561,7 @@ async fn settings<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
 ) -> DomainResult<Option<project_settings::Model>> {
-    Ok(project_settings::Entity::find_by_id(scope.project_id())
-        .filter(project_settings::Column::AccountScopeId.eq(scope.account_scope_id()))
-        .one(db)
-        .await?)
-}
-
-fn scoped(scope: &Scope) -> sea_orm::Select<offers::Entity> {
-    offers::Entity::find()
-        .filter(offers::Column::ProjectId.eq(scope.project_id()))
-        .filter(offers::Column::AccountScopeId.eq(scope.account_scope_id()))
+    Ok(scope.rows::<project_settings::Entity>().one(db).await?)
 }
 
 async fn find<C: ConnectionTrait>(
@@ -579,7 +570,9 @@ async fn find<C: ConnectionTrait>(
     id: Uuid,
     lock: bool,
 ) -> DomainResult<offers::Model> {
-    let mut query = scoped(scope).filter(offers::Column::Id.eq(id));
+    let mut query = scope
+        .rows::<offers::Entity>()
+        .filter(offers::Column::Id.eq(id));
     if lock {
         query = query.lock_exclusive();
     }
@@ -591,9 +584,8 @@ async fn items_of<C: ConnectionTrait>(
     scope: &Scope,
     offer_id: Uuid,
 ) -> DomainResult<Vec<OfferItem>> {
-    Ok(offer_items::Entity::find()
-        .filter(offer_items::Column::ProjectId.eq(scope.project_id()))
-        .filter(offer_items::Column::AccountScopeId.eq(scope.account_scope_id()))
+    Ok(scope
+        .rows::<offer_items::Entity>()
         .filter(offer_items::Column::OfferId.eq(offer_id))
         .order_by_asc(offer_items::Column::Position)
         .all(db)
@@ -608,9 +600,8 @@ async fn approvals_of<C: ConnectionTrait>(
     scope: &Scope,
     offer_id: Uuid,
 ) -> DomainResult<Vec<OfferApproval>> {
-    Ok(offer_approvals::Entity::find()
-        .filter(offer_approvals::Column::ProjectId.eq(scope.project_id()))
-        .filter(offer_approvals::Column::AccountScopeId.eq(scope.account_scope_id()))
+    Ok(scope
+        .rows::<offer_approvals::Entity>()
         .filter(offer_approvals::Column::OfferId.eq(offer_id))
         .order_by_asc(offer_approvals::Column::CreatedAt)
         .order_by_asc(offer_approvals::Column::Id)
@@ -644,7 +635,7 @@ async fn write_items<C: ConnectionTrait>(
     totals: &Totals,
 ) -> DomainResult<()> {
     offer_items::Entity::delete_many()
-        .filter(offer_items::Column::ProjectId.eq(scope.project_id()))
+        .filter(scope.filter_for::<offer_items::Entity>())
         .filter(offer_items::Column::OfferId.eq(offer_id))
         .exec(db)
         .await?;
@@ -1168,18 +1159,30 @@ async fn decide(
     let now = Utc::now();
     let txn = db.begin().await?;
     let row = find(&txn, scope, id, true).await?;
-    if row.status != OfferStatus::PendingApproval {
-        return Err(status_conflict(
-            row.status,
-            "offers waiting for approval can be approved or rejected",
-        ));
+    let step = if approving {
+        Step::Approve
+    } else {
+        Step::Reject
+    };
+    match check_step(
+        step,
+        approval_stage(row.status),
+        row.created_by,
+        Some(user),
+        row.requires_approval,
+    ) {
+        Ok(()) => {}
+        Err(Refusal::WrongStage) => {
+            return Err(status_conflict(
+                row.status,
+                "offers waiting for approval can be approved or rejected",
+            ));
+        }
+        Err(Refusal::OwnRecord) => {
+            return Err(DomainError::Conflict(SELF_APPROVAL_REFUSED.to_owned()));
+        }
     }
-    if approving && row.requires_approval && row.created_by == Some(user) {
-        return Err(DomainError::Conflict(SELF_APPROVAL_REFUSED.to_owned()));
-    }
-    if !is_member(&txn, scope, user).await? {
-        return Err(DomainError::Forbidden);
-    }
+    approval::decider(&txn, scope, actor).await?;
     let threshold = approval_threshold(&txn, scope).await?;
     let applied = policy("manual", threshold, &row, row.requires_approval);
     let approval = insert_decision(
@@ -1244,7 +1247,7 @@ pub async fn send_offer(
     }
     if let Some(previous) = row.outbound_message_id {
         let live = outbound_messages::Entity::find_by_id(previous)
-            .filter(outbound_messages::Column::ProjectId.eq(scope.project_id()))
+            .filter(scope.filter_for::<outbound_messages::Entity>())
             .filter(outbound_messages::Column::Status.is_not_in([
                 OutboundStatus::Failed,
                 OutboundStatus::Blocked,
@@ -1277,7 +1280,7 @@ pub async fn send_offer(
         .map(|a| a.decided_by);
     let items = items_of(&txn, scope, row.id).await?;
     let offer: Offer = row.clone().into();
-    let message_id = outbound_handoff::queue(
+    let message_id = handoff::queue(
         &txn,
         scope,
         Handoff {
@@ -1523,7 +1526,8 @@ pub async fn approval_inbox<C: ConnectionTrait>(
     scope: &Scope,
     user: Uuid,
 ) -> DomainResult<Vec<Offer>> {
-    Ok(scoped(scope)
+    Ok(scope
+        .rows::<offers::Entity>()
         .filter(offers::Column::Status.eq(OfferStatus::PendingApproval))
         .filter(
             sea_orm::Condition::any()
@@ -1539,6 +1543,15 @@ pub async fn approval_inbox<C: ConnectionTrait>(
         .into_iter()
         .map(Into::into)
         .collect())
+}
+
+/// Where an offer stands in the approval workflow.
+fn approval_stage(status: OfferStatus) -> ApprovalStage {
+    match status {
+        OfferStatus::Draft => ApprovalStage::Draft,
+        OfferStatus::PendingApproval => ApprovalStage::Pending,
+        _ => ApprovalStage::Decided,
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::fmt::Write;
 use chrono::{DateTime, Utc};
 use sea_orm::prelude::Decimal;
 
-use super::{Offer, OfferItem};
+use crate::domain::offers::{Offer, OfferItem};
 
 /// An amount with two decimals ("1234.50").
 pub fn amount(value: Decimal) -> String {

@@ -18,15 +18,14 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Actor, CHATWOOT_CHANNEL, check_channel, require_contact};
-use crate::{
-    auth::Scope,
-    domain::{
-        DomainError,
-        audit::{self, AuditEntry, EvidenceRef},
-        crm::{Checks, MAX_NOTE_CHARS, Page, Sql, count_rows, is_global_id_of, optional_text},
-        error::{DomainResult, FieldError},
-    },
+use crate::domain::outbound::{Actor, CHATWOOT_CHANNEL, check_channel, require_contact};
+use crate::kernel::approval::{ApprovalStage, Refusal, Step, check_step};
+use crate::kernel::{
+    DomainError, Page, Scope,
+    audit::{self, AuditEntry, EvidenceRef},
+    checks::{Checks, MAX_NOTE_CHARS, is_global_id_of, optional_text},
+    error::{DomainResult, FieldError},
+    sql::{Sql, count_rows},
 };
 
 /// Longest message text.
@@ -268,8 +267,7 @@ async fn check_conversation<C: ConnectionTrait>(
         return Err(DomainError::NotFound("conversation"));
     }
     let row = cw_conversations::Entity::find_by_id(conversation.to_owned())
-        .filter(cw_conversations::Column::ProjectId.eq(scope.project_id()))
-        .filter(cw_conversations::Column::AccountScopeId.eq(scope.account_scope_id()))
+        .filter(scope.filter_for::<cw_conversations::Entity>())
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("conversation"))?;
@@ -279,19 +277,15 @@ async fn check_conversation<C: ConnectionTrait>(
     Ok(())
 }
 
-fn scoped(scope: &Scope) -> sea_orm::Select<outbound_messages::Entity> {
-    outbound_messages::Entity::find()
-        .filter(outbound_messages::Column::ProjectId.eq(scope.project_id()))
-        .filter(outbound_messages::Column::AccountScopeId.eq(scope.account_scope_id()))
-}
-
 async fn find<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
     id: Uuid,
     lock: bool,
 ) -> DomainResult<outbound_messages::Model> {
-    let mut query = scoped(scope).filter(outbound_messages::Column::Id.eq(id));
+    let mut query = scope
+        .rows::<outbound_messages::Entity>()
+        .filter(outbound_messages::Column::Id.eq(id));
     if lock {
         query = query.lock_exclusive();
     }
@@ -359,8 +353,7 @@ pub async fn create_message(
     }
     if let Some(nba) = input.next_best_action_id {
         let exists = next_best_actions::Entity::find_by_id(nba)
-            .filter(next_best_actions::Column::ProjectId.eq(scope.project_id()))
-            .filter(next_best_actions::Column::AccountScopeId.eq(scope.account_scope_id()))
+            .filter(scope.filter_for::<next_best_actions::Entity>())
             .count(db)
             .await?
             > 0;
@@ -492,7 +485,14 @@ pub async fn approve_message(
         &[OutboundStatus::PendingApproval],
         "outbound.message.approved",
         move |row, active| {
-            if four_eyes && row.created_by == Some(approver) {
+            if check_step(
+                Step::Approve,
+                ApprovalStage::Pending,
+                row.created_by,
+                Some(approver),
+                four_eyes,
+            ) == Err(Refusal::OwnRecord)
+            {
                 return Err(DomainError::Conflict(
                     "This project requires an approver other than the message's author".to_owned(),
                 ));
@@ -691,9 +691,8 @@ pub async fn attempts_of<C: ConnectionTrait>(
     if message_ids.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(outbound_attempts::Entity::find()
-        .filter(outbound_attempts::Column::ProjectId.eq(scope.project_id()))
-        .filter(outbound_attempts::Column::AccountScopeId.eq(scope.account_scope_id()))
+    Ok(scope
+        .rows::<outbound_attempts::Entity>()
         .filter(outbound_attempts::Column::OutboundMessageId.is_in(message_ids.to_vec()))
         .order_by_asc(outbound_attempts::Column::OutboundMessageId)
         .order_by_asc(outbound_attempts::Column::AttemptNo)

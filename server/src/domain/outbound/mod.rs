@@ -11,21 +11,19 @@
 //!   backoff, and reports outcomes to campaigns and offers.
 //!
 //! Every query is filtered by the scope's project and account scope.
+pub mod handoff;
 pub mod messages;
 pub mod policies;
 pub mod sender;
 
 use entity::cw_contacts;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
-pub use crate::domain::crm::Actor;
-use crate::{
-    auth::Scope,
-    domain::{
-        DomainError,
-        crm::is_global_id_of,
-        error::{DomainResult, FieldError},
-    },
+pub use crate::kernel::Actor;
+use crate::kernel::{
+    DomainError, Scope,
+    checks::is_global_id_of,
+    error::{DomainResult, FieldError},
 };
 
 /// The one channel the sender delivers today: a Chatwoot conversation.
@@ -62,8 +60,7 @@ pub(crate) async fn require_contact<C: ConnectionTrait>(
     let id = contact_id.trim();
     let exists = is_global_id_of(scope.project_id(), "cwc", id)
         && cw_contacts::Entity::find_by_id(id.to_owned())
-            .filter(cw_contacts::Column::ProjectId.eq(scope.project_id()))
-            .filter(cw_contacts::Column::AccountScopeId.eq(scope.account_scope_id()))
+            .filter(scope.filter_for::<cw_contacts::Entity>())
             .count(db)
             .await?
             > 0;

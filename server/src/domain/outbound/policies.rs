@@ -11,24 +11,20 @@
 use chrono::{DateTime, Utc};
 use entity::{contact_channel_policies, project_settings};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
-    Value as DbValue,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait, Value as DbValue,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{ALL_CHANNELS, Actor, check_channel, require_contact};
-use crate::{
-    auth::Scope,
-    domain::{
-        DomainError,
-        audit::{self, AuditEntry, EvidenceRef},
-        crm::{
-            Checks, MAX_NOTE_CHARS, check_evidence, evidence_json, is_global_id_of, optional_text,
-        },
-        error::{DomainResult, FieldError},
+use crate::domain::outbound::{ALL_CHANNELS, Actor, check_channel, require_contact};
+use crate::kernel::{
+    DomainError, Scope,
+    audit::{self, AuditEntry, EvidenceRef},
+    checks::{
+        Checks, MAX_NOTE_CHARS, check_evidence, evidence_json, is_global_id_of, optional_text,
     },
+    error::{DomainResult, FieldError},
 };
 
 /// Messages per window when the project has no settings row.
@@ -79,10 +75,7 @@ pub struct OutboundSettings {
 
 /// The scope's outbound settings.
 pub async fn settings<C: ConnectionTrait>(db: &C, scope: &Scope) -> DomainResult<OutboundSettings> {
-    let row = project_settings::Entity::find_by_id(scope.project_id())
-        .filter(project_settings::Column::AccountScopeId.eq(scope.account_scope_id()))
-        .one(db)
-        .await?;
+    let row = scope.rows::<project_settings::Entity>().one(db).await?;
     let defaults = || {
         DEFAULT_OPT_OUT_PHRASES
             .iter()
@@ -195,9 +188,8 @@ pub async fn contact_policies<C: ConnectionTrait>(
 ) -> DomainResult<ContactPolicies> {
     let contact = require_contact(db, scope, contact_id).await?;
     let settings = settings(db, scope).await?;
-    let policies = contact_channel_policies::Entity::find()
-        .filter(contact_channel_policies::Column::ProjectId.eq(scope.project_id()))
-        .filter(contact_channel_policies::Column::AccountScopeId.eq(scope.account_scope_id()))
+    let policies = scope
+        .rows::<contact_channel_policies::Entity>()
         .filter(contact_channel_policies::Column::ContactGlobalId.eq(contact.clone()))
         .order_by_asc(contact_channel_policies::Column::Channel)
         .all(db)
@@ -234,9 +226,8 @@ async fn lock_policy<C: ConnectionTrait>(
         ],
     ))
     .await?;
-    contact_channel_policies::Entity::find()
-        .filter(contact_channel_policies::Column::ProjectId.eq(scope.project_id()))
-        .filter(contact_channel_policies::Column::AccountScopeId.eq(scope.account_scope_id()))
+    scope
+        .rows::<contact_channel_policies::Entity>()
         .filter(contact_channel_policies::Column::ContactGlobalId.eq(contact))
         .filter(contact_channel_policies::Column::Channel.eq(channel))
         .lock_exclusive()

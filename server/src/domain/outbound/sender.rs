@@ -42,19 +42,18 @@ use serde_json::{Value, json};
 use tokio::{sync::watch, task::JoinHandle};
 use uuid::Uuid;
 
-use super::policies;
+use crate::domain::outbound::policies;
 use crate::{
-    auth::Scope,
     config::Config,
-    domain::{
-        DomainError,
-        audit::{self, AuditEntry, EvidenceRef},
-        crm::is_global_id_of,
-        ingest::sources::{ChatwootSource, list_sources},
-    },
+    domain::conversations::sources::{ChatwootSource, list_sources},
     integrations::chatwoot::{
         ChatwootClient, ChatwootError, ClientOptions, MessagesCursor, client::backoff,
         payload::lenient_i64,
+    },
+    kernel::{
+        DomainError, Scope,
+        audit::{self, AuditEntry, EvidenceRef},
+        checks::is_global_id_of,
     },
 };
 

@@ -15,7 +15,7 @@ use rand::Rng;
 use reqwest::{StatusCode, Url, header::HeaderMap};
 use serde_json::Value;
 
-use super::{
+use crate::integrations::chatwoot::{
     ChatwootError,
     payload::{ContactsPage, ConversationsPage, MessagesPage},
 };

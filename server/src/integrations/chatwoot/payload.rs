@@ -1,8 +1,8 @@
 //! Chatwoot's response and webhook envelopes. Items stay `serde_json::Value` (they are stored
-//! raw); the normaliser in `domain::ingest` reads the fields it needs, leniently.
+//! raw); the normaliser in `domain::conversations` reads the fields it needs, leniently.
 use serde_json::{Map, Value};
 
-use super::ChatwootError;
+use crate::integrations::chatwoot::ChatwootError;
 
 /// Reads an integer that Chatwoot may send as a number or a numeric string.
 pub fn lenient_i64(value: &Value) -> Option<i64> {

@@ -26,7 +26,7 @@ use std::collections::HashMap;
 
 use unicode_normalization::UnicodeNormalization;
 
-use super::{EmbeddingError, EmbeddingProvider};
+use crate::integrations::embeddings::{EmbeddingError, EmbeddingProvider};
 
 /// Default width: large enough that collisions stay rare for chat-sized texts.
 pub const DEFAULT_DIMENSIONS: usize = 1024;

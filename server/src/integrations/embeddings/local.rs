@@ -22,7 +22,7 @@ use candle_transformers::models::bert::{BertModel, Config as BertConfig};
 use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 use tokio::sync::Semaphore;
 
-use super::{EmbeddingError, EmbeddingProvider, tokens::TokenCounter};
+use crate::integrations::embeddings::{EmbeddingError, EmbeddingProvider, tokens::TokenCounter};
 
 /// The model this provider runs.
 pub const MODEL_NAME: &str = "all-MiniLM-L6-v2";

@@ -10,7 +10,9 @@ use rand::Rng;
 use reqwest::{StatusCode, header::HeaderMap};
 use serde::{Deserialize, Serialize};
 
-use super::{Cl100kCounter, EmbeddingError, EmbeddingProvider, TokenCounter};
+use crate::integrations::embeddings::{
+    Cl100kCounter, EmbeddingError, EmbeddingProvider, TokenCounter,
+};
 
 /// The API's limit on inputs per request.
 pub const MAX_INPUTS: usize = 2_048;

@@ -1,0 +1,3 @@
+//! The audit trail's part of the schema (read-only).
+pub mod query;
+pub mod types;

@@ -1,0 +1,5 @@
+//! The `conversations` capability's part of the schema: its root fields, mutations and API types.
+pub mod mutation;
+pub mod query;
+pub mod sources;
+pub mod types;

@@ -1,0 +1,4 @@
+//! The `search` capability's part of the schema: its root fields, mutations and API types.
+pub mod mutation;
+pub mod query;
+pub mod types;
