@@ -9,24 +9,26 @@ use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    api::sales::{
-        AccountChoices, Named, OFFER_STATUSES, OUTBOUND_STATUSES, OfferAction, OfferDraft,
-        OfferPage, OfferRow, OfferView, OutboundRow, SaveOfferForm, list_offers, load_offer,
-        offer_account_choices, offer_accounts, offer_approval_inbox,
+    api::{
+        offers::{
+            AccountChoices, ItemDraft, OFFER_STATUSES, OfferAction, OfferDraft, OfferPage,
+            OfferRow, OfferView, SaveOfferForm, list_offers, load_offer, offer_account_choices,
+            offer_accounts, offer_approval_inbox,
+        },
+        outbound::{OUTBOUND_STATUSES, OutboundRow},
+        records::Named,
+        text::words,
+    },
+    components::page::{
+        FieldMessage, GeneralError, StatusBadge, draft_param, error_view, money, query_param,
+        readable_error,
     },
     components::{
         feedback::{EmptyState, Loading},
         forms::action_error,
         paging::{LoadMore, more_pages},
     },
-    pages::{
-        crm::with_project,
-        insights::when,
-        sales::{
-            FieldMessage, GeneralError, StatusBadge, draft_param, error_view, money, query_param,
-            readable_error,
-        },
-    },
+    pages::{crm::with_project, signals::when},
 };
 
 /// The offer listing.
@@ -208,7 +210,7 @@ async fn load_editor(
         (None, None) => (OfferDraft::new_for(account), None),
     };
     if draft.items.is_empty() {
-        draft.items.push(crate::api::sales::ItemDraft::blank());
+        draft.items.push(ItemDraft::blank());
     }
     let accounts = offer_accounts().await?;
     let choices = if draft.account_id.is_empty() {
@@ -568,7 +570,7 @@ fn OfferBody(
             };
             view! {
                 <li data-testid="offer-approval" data-decision=a.decision.clone()>
-                    <strong>{crate::api::insights::words(&a.decision)}</strong>
+                    <strong>{words(&a.decision)}</strong>
                     {format!(" by {who}{how}")}
                     {a.threshold.clone().map(|t| view! { <span class="muted">{format!(" · threshold {t} %")}</span> })}
                     " · " <time datetime=a.created_at.clone()>{when(&a.created_at)}</time>
@@ -669,7 +671,7 @@ fn delivery(m: OutboundRow) -> impl IntoView {
             <StatusBadge table=OUTBOUND_STATUSES status=m.status.clone()/>
             {conversation}
             {m.sent_at.clone().map(|at| view! { " · sent " <time datetime=at.clone()>{when(&at)}</time> })}
-            {m.blocked_reason.clone().map(|r| view! { " · " <span class="muted">{crate::api::insights::words(&r)}</span> })}
+            {m.blocked_reason.clone().map(|r| view! { " · " <span class="muted">{words(&r)}</span> })}
             {m.last_error.clone().map(|e| view! { " · " <span class="muted">{e}</span> })}
         </li>
     }
