@@ -30,7 +30,10 @@ use crate::{
             signup::{ConfirmSignupPage, SignupPage},
         },
         not_found::NotFound,
-        offers::{EditOfferPage, NewOfferPage, OfferApprovalsPage, OfferPage, OffersPage},
+        offers::{
+            OfferApprovalsPage, OfferPage, OffersPage,
+            editor::{EditOfferPage, NewOfferPage},
+        },
         outbound::OutboxPage,
         search::SearchPage,
         signals::{actions::ActionsPage, feed::SignalsPage, radar::RadarPage},
