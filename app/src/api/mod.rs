@@ -1,6 +1,25 @@
 //! Server functions and the UI types they return, one module per capability. Each runs a
 //! typed GraphQL operation through the in-process executor, so the UI has exactly the
 //! permissions an API client has.
+/// Declares the typed operations of one GraphQL file (`$path`, relative to app/), with the
+/// schema's custom scalars in scope for the generated types.
+#[cfg(feature = "ssr")]
+macro_rules! operations {
+    ($path:tt: $($name:ident),* $(,)?) => {
+        pub use crate::api::scalars::*;
+        $(
+            #[doc = concat!("An operation of app/", $path, ".")]
+            #[derive(graphql_client::GraphQLQuery)]
+            #[graphql(
+                schema_path = "../server/schema.graphql",
+                query_path = $path,
+                response_derives = "Debug"
+            )]
+            pub struct $name;
+        )*
+    };
+}
+
 pub mod campaigns;
 pub mod conversations;
 #[cfg(feature = "ssr")]

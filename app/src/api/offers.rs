@@ -241,34 +241,20 @@ pub struct AccountChoices {
 
 #[cfg(feature = "ssr")]
 mod ops {
-    use graphql_client::GraphQLQuery;
-
-    pub use crate::api::scalars::*;
-
-    macro_rules! op {
-        ($name:ident) => {
-            /// An operation of app/graphql/offers.graphql.
-            #[derive(GraphQLQuery)]
-            #[graphql(
-                schema_path = "../server/schema.graphql",
-                query_path = "graphql/offers.graphql",
-                response_derives = "Debug"
-            )]
-            pub struct $name;
-        };
-    }
-    op!(OffersQuery);
-    op!(OfferQuery);
-    op!(OfferApprovalInboxQuery);
-    op!(OfferAccountsQuery);
-    op!(OfferAccountQuery);
-    op!(CreateOfferMutation);
-    op!(UpdateOfferMutation);
-    op!(SubmitOfferMutation);
-    op!(ApproveOfferMutation);
-    op!(RejectOfferMutation);
-    op!(SendOfferMutation);
-    op!(RecordOfferAnswerMutation);
+    operations!("graphql/offers.graphql":
+        OffersQuery,
+        OfferQuery,
+        OfferApprovalInboxQuery,
+        OfferAccountsQuery,
+        OfferAccountQuery,
+        CreateOfferMutation,
+        UpdateOfferMutation,
+        SubmitOfferMutation,
+        ApproveOfferMutation,
+        RejectOfferMutation,
+        SendOfferMutation,
+        RecordOfferAnswerMutation,
+    );
 }
 
 // --- offers ----------------------------------------------------------------------------------

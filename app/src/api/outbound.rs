@@ -148,32 +148,18 @@ pub fn window_words(seconds: i64) -> String {
 
 #[cfg(feature = "ssr")]
 mod ops {
-    use graphql_client::GraphQLQuery;
-
-    pub use crate::api::scalars::*;
-
-    macro_rules! op {
-        ($name:ident) => {
-            /// An operation of app/graphql/outbound.graphql.
-            #[derive(GraphQLQuery)]
-            #[graphql(
-                schema_path = "../server/schema.graphql",
-                query_path = "graphql/outbound.graphql",
-                response_derives = "Debug"
-            )]
-            pub struct $name;
-        };
-    }
-    op!(OutboundMessagesQuery);
-    op!(CreateOutboundMessageMutation);
-    op!(SubmitOutboundMessageMutation);
-    op!(ApproveOutboundMessageMutation);
-    op!(RejectOutboundMessageMutation);
-    op!(CancelOutboundMessageMutation);
-    op!(ContactChannelPoliciesQuery);
-    op!(OptOutContactMutation);
-    op!(OptInContactMutation);
-    op!(SetContactFrequencyCapMutation);
+    operations!("graphql/outbound.graphql":
+        OutboundMessagesQuery,
+        CreateOutboundMessageMutation,
+        SubmitOutboundMessageMutation,
+        ApproveOutboundMessageMutation,
+        RejectOutboundMessageMutation,
+        CancelOutboundMessageMutation,
+        ContactChannelPoliciesQuery,
+        OptOutContactMutation,
+        OptInContactMutation,
+        SetContactFrequencyCapMutation,
+    );
 }
 
 // --- outbound --------------------------------------------------------------------------------

@@ -261,35 +261,21 @@ impl CampaignDraft {
 
 #[cfg(feature = "ssr")]
 mod ops {
-    use graphql_client::GraphQLQuery;
-
-    pub use crate::api::scalars::*;
-
-    macro_rules! op {
-        ($name:ident) => {
-            /// An operation of app/graphql/campaigns.graphql.
-            #[derive(GraphQLQuery)]
-            #[graphql(
-                schema_path = "../server/schema.graphql",
-                query_path = "graphql/campaigns.graphql",
-                response_derives = "Debug"
-            )]
-            pub struct $name;
-        };
-    }
-    op!(PreviewSegmentQuery);
-    op!(SaveCampaignSegmentMutation);
-    op!(CampaignsQuery);
-    op!(CampaignQuery);
-    op!(CreateCampaignMutation);
-    op!(UpdateCampaignMutation);
-    op!(SubmitCampaignMutation);
-    op!(ApproveCampaignMutation);
-    op!(RejectCampaignMutation);
-    op!(StartCampaignMutation);
-    op!(PauseCampaignMutation);
-    op!(ResumeCampaignMutation);
-    op!(CancelCampaignMutation);
+    operations!("graphql/campaigns.graphql":
+        PreviewSegmentQuery,
+        SaveCampaignSegmentMutation,
+        CampaignsQuery,
+        CampaignQuery,
+        CreateCampaignMutation,
+        UpdateCampaignMutation,
+        SubmitCampaignMutation,
+        ApproveCampaignMutation,
+        RejectCampaignMutation,
+        StartCampaignMutation,
+        PauseCampaignMutation,
+        ResumeCampaignMutation,
+        CancelCampaignMutation,
+    );
 }
 
 // --- campaigns -------------------------------------------------------------------------------

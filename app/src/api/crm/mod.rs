@@ -274,48 +274,34 @@ pub struct OpportunityDetail {
 
 #[cfg(feature = "ssr")]
 mod ops {
-    use graphql_client::GraphQLQuery;
-
-    pub use crate::api::scalars::*;
-
-    macro_rules! op {
-        ($name:ident) => {
-            /// An operation of app/graphql/crm.graphql.
-            #[derive(GraphQLQuery)]
-            #[graphql(
-                schema_path = "../server/schema.graphql",
-                query_path = "graphql/crm.graphql",
-                response_derives = "Debug"
-            )]
-            pub struct $name;
-        };
-    }
-    op!(CrmAccountsQuery);
-    op!(CrmAccountQuery);
-    op!(PipelineBoardQuery);
-    op!(CreateCrmAccountMutation);
-    op!(SuggestAccountContactsMutation);
-    op!(ConfirmAccountContactMutation);
-    op!(RejectAccountContactMutation);
-    op!(CreateOpportunityMutation);
-    op!(MoveOpportunityStageMutation);
-    op!(CrmAccountNameQuery);
-    op!(ActiveAccountsQuery);
-    op!(UpdateCrmAccountMutation);
-    op!(ArchiveCrmAccountMutation);
-    op!(UnarchiveCrmAccountMutation);
-    op!(MergeCrmAccountsMutation);
-    op!(ContactLookupQuery);
-    op!(LinkContactToAccountMutation);
-    op!(PipelineStagesQuery);
-    op!(CreatePipelineStageMutation);
-    op!(UpdatePipelineStageMutation);
-    op!(ReorderPipelineStagesMutation);
-    op!(DeletePipelineStageMutation);
-    op!(OpportunityQuery);
-    op!(UpdateOpportunityMutation);
-    op!(MoveOpportunityWithNoteMutation);
-    op!(ConversationAccountQuery);
+    operations!("graphql/crm.graphql":
+        CrmAccountsQuery,
+        CrmAccountQuery,
+        PipelineBoardQuery,
+        CreateCrmAccountMutation,
+        SuggestAccountContactsMutation,
+        ConfirmAccountContactMutation,
+        RejectAccountContactMutation,
+        CreateOpportunityMutation,
+        MoveOpportunityStageMutation,
+        CrmAccountNameQuery,
+        ActiveAccountsQuery,
+        UpdateCrmAccountMutation,
+        ArchiveCrmAccountMutation,
+        UnarchiveCrmAccountMutation,
+        MergeCrmAccountsMutation,
+        ContactLookupQuery,
+        LinkContactToAccountMutation,
+        PipelineStagesQuery,
+        CreatePipelineStageMutation,
+        UpdatePipelineStageMutation,
+        ReorderPipelineStagesMutation,
+        DeletePipelineStageMutation,
+        OpportunityQuery,
+        UpdateOpportunityMutation,
+        MoveOpportunityWithNoteMutation,
+        ConversationAccountQuery,
+    );
 }
 
 /// An API enum value as its name (`MERGED`).

@@ -300,42 +300,28 @@ pub struct WeightRow {
 
 #[cfg(feature = "ssr")]
 mod ops {
-    use graphql_client::GraphQLQuery;
-
-    pub use crate::api::scalars::*;
-
-    macro_rules! op {
-        ($name:ident) => {
-            /// An operation of app/graphql/signals.graphql.
-            #[derive(GraphQLQuery)]
-            #[graphql(
-                schema_path = "../server/schema.graphql",
-                query_path = "graphql/signals.graphql",
-                response_derives = "Debug"
-            )]
-            pub struct $name;
-        };
-    }
-    op!(SignalsQuery);
-    op!(SetSignalStatusMutation);
-    op!(BackfillSignalsMutation);
-    op!(SignalExamplePhrasesQuery);
-    op!(AddSignalExamplePhraseMutation);
-    op!(SetSignalExamplePhraseEnabledMutation);
-    op!(DeleteSignalExamplePhraseMutation);
-    op!(NextBestActionsQuery);
-    op!(NextBestActionRulesQuery);
-    op!(AcceptNextBestActionMutation);
-    op!(CompleteNextBestActionMutation);
-    op!(DismissNextBestActionMutation);
-    op!(RiskRadarQuery);
-    op!(SetRiskItemStatusMutation);
-    op!(SignalLinkQuery);
-    op!(HealthWeightsQuery);
-    op!(SetHealthWeightsMutation);
-    op!(AccountInsightsQuery);
-    op!(RecomputeAccountHealthMutation);
-    op!(MessageConversationQuery);
+    operations!("graphql/signals.graphql":
+        SignalsQuery,
+        SetSignalStatusMutation,
+        BackfillSignalsMutation,
+        SignalExamplePhrasesQuery,
+        AddSignalExamplePhraseMutation,
+        SetSignalExamplePhraseEnabledMutation,
+        DeleteSignalExamplePhraseMutation,
+        NextBestActionsQuery,
+        NextBestActionRulesQuery,
+        AcceptNextBestActionMutation,
+        CompleteNextBestActionMutation,
+        DismissNextBestActionMutation,
+        RiskRadarQuery,
+        SetRiskItemStatusMutation,
+        SignalLinkQuery,
+        HealthWeightsQuery,
+        SetHealthWeightsMutation,
+        AccountInsightsQuery,
+        RecomputeAccountHealthMutation,
+        MessageConversationQuery,
+    );
 }
 
 /// Most message lookups one request makes to link evidence (the rest link to their record's
