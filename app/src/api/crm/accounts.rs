@@ -14,7 +14,7 @@ pub async fn list_accounts(
 ) -> Result<AccountPage, ServerFnError> {
     use ops::*;
 
-    let filter = blank_to_none(text).map(|t| crm_accounts_query::CrmAccountFilter {
+    let filter = convert::nonblank(text).map(|t| crm_accounts_query::CrmAccountFilter {
         status: None,
         text: Some(t),
         owner_user_id: None,
@@ -146,7 +146,7 @@ pub async fn create_account(
         create_crm_account_mutation::Variables {
             input: create_crm_account_mutation::CreateCrmAccountInput {
                 name,
-                domain: blank_to_none(domain),
+                domain: convert::nonblank(domain),
                 website: None,
                 industry: None,
                 owner_user_id: None,
@@ -254,10 +254,10 @@ pub async fn update_account(
         update_crm_account_mutation::Variables {
             id,
             name: name.trim().to_owned(),
-            domain: blank_to_none(domain),
-            website: blank_to_none(website),
-            industry: blank_to_none(industry),
-            owner_user_id: blank_to_none(owner_user_id),
+            domain: convert::nonblank(domain),
+            website: convert::nonblank(website),
+            industry: convert::nonblank(industry),
+            owner_user_id: convert::nonblank(owner_user_id),
         },
         &csrf,
     )
@@ -275,7 +275,7 @@ pub async fn archive_account(
     use ops::*;
 
     let status = if archive == "true" {
-        enum_name(
+        convert::name(
             &crate::api::executor::run_mutation::<ArchiveCrmAccountMutation>(
                 archive_crm_account_mutation::Variables { id },
                 &csrf,
@@ -285,7 +285,7 @@ pub async fn archive_account(
             .status,
         )
     } else {
-        enum_name(
+        convert::name(
             &crate::api::executor::run_mutation::<UnarchiveCrmAccountMutation>(
                 unarchive_crm_account_mutation::Variables { id },
                 &csrf,
@@ -309,7 +309,7 @@ pub async fn merge_accounts(
 ) -> Result<MergeOutcome, ServerFnError> {
     use ops::*;
 
-    let Some(source_id) = blank_to_none(source_id) else {
+    let Some(source_id) = convert::nonblank(source_id) else {
         return Err(invalid("sourceId", "choose the account to merge"));
     };
     if confirm.as_deref() != Some("yes") {

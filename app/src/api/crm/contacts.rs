@@ -136,7 +136,7 @@ pub async fn link_contact(
             input: link_contact_to_account_mutation::LinkAccountContactInput {
                 account_id,
                 contact_id,
-                role: blank_to_none(role),
+                role: convert::nonblank(role),
             },
         },
         &csrf,

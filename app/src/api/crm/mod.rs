@@ -11,6 +11,9 @@ pub use self::{accounts::*, contacts::*, opportunities::*, pipeline::*};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+use crate::api::convert;
+
 /// An account row of the listing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountRow {
@@ -304,15 +307,6 @@ mod ops {
     );
 }
 
-/// An API enum value as its name (`MERGED`).
-#[cfg(feature = "ssr")]
-fn enum_name<E: Serialize>(value: &E) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 /// A validation error of one field, worded as the API words them.
 #[cfg(feature = "ssr")]
 fn invalid(field: &str, message: &str) -> ServerFnError {
@@ -327,12 +321,6 @@ fn percent_field(api_field: &str, raw: &str) -> Result<i64, ServerFnError> {
         .ok()
         .filter(|p| (0..=100).contains(p))
         .ok_or_else(|| invalid(api_field, "enter a whole number from 0 to 100"))
-}
-
-/// Blank form fields mean "not given".
-#[cfg(feature = "ssr")]
-fn blank_to_none(value: Option<String>) -> Option<String> {
-    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
 #[cfg(all(test, feature = "ssr"))]

@@ -88,7 +88,7 @@ pub async fn load_opportunity(id: String) -> Result<OpportunityDetail, ServerFnE
         created_at: o.created_at,
         stage_id: o.stage.id,
         stage: o.stage.name,
-        stage_kind: enum_name(&o.stage.kind),
+        stage_kind: convert::name(&o.stage.kind),
         account: AccountRef {
             id: o.account.id,
             name: o.account.name,
@@ -123,10 +123,10 @@ pub async fn update_opportunity(
 ) -> Result<(), ServerFnError> {
     use ops::*;
 
-    let probability = blank_to_none(probability)
+    let probability = convert::nonblank(probability)
         .map(|p| percent_field("probability", &p))
         .transpose()?;
-    let expected_close_date = blank_to_none(expected_close_date)
+    let expected_close_date = convert::nonblank(expected_close_date)
         .map(|d| {
             chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
                 .map(|_| d)
@@ -141,7 +141,7 @@ pub async fn update_opportunity(
             currency: currency.trim().to_uppercase(),
             probability,
             expected_close_date,
-            owner_user_id: blank_to_none(owner_user_id),
+            owner_user_id: convert::nonblank(owner_user_id),
         },
         &csrf,
     )
@@ -164,8 +164,8 @@ pub async fn move_opportunity_with_note(
         move_opportunity_with_note_mutation::Variables {
             opportunity_id,
             to_stage_id,
-            note: blank_to_none(note),
-            lost_reason: blank_to_none(lost_reason),
+            note: convert::nonblank(note),
+            lost_reason: convert::nonblank(lost_reason),
         },
         &csrf,
     )

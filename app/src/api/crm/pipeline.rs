@@ -101,7 +101,7 @@ pub async fn load_stages() -> Result<Vec<StageRow>, ServerFnError> {
             key: s.key,
             name: s.name,
             probability: s.default_probability,
-            kind: enum_name(&s.kind),
+            kind: convert::name(&s.kind),
         })
         .collect())
 }
@@ -128,7 +128,7 @@ pub async fn create_stage(
         create_pipeline_stage_mutation::Variables {
             input: create_pipeline_stage_mutation::CreatePipelineStageInput {
                 name: name.trim().to_owned(),
-                key: blank_to_none(key),
+                key: convert::nonblank(key),
                 default_probability,
                 kind,
                 position: None,

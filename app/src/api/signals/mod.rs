@@ -385,14 +385,7 @@ mod convert {
 
     use super::{AccountRef, ActionRow, EvidenceLink, SignalRow, message_href};
     use crate::api::ApiError;
-
-    /// An API enum value as its name (`PRICING_QUESTION`).
-    pub fn name<E: Serialize>(value: &E) -> String {
-        serde_json::to_value(value)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default()
-    }
+    pub use crate::api::convert::{epoch, name, next, nonblank};
 
     /// An API enum of a name the form sent; unknown names are rejected.
     pub fn parse<E: DeserializeOwned + Serialize>(
@@ -410,27 +403,10 @@ mod convert {
             .map_err(|_| ApiError::Internal)
     }
 
-    /// Blank form fields mean "not given".
-    pub fn nonblank(value: Option<String>) -> Option<String> {
-        value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
-    }
-
-    /// The next page's cursor, when there is one.
-    pub fn next(has_next: bool, end: Option<String>) -> Option<String> {
-        end.filter(|_| has_next)
-    }
-
     /// Whether `due` (RFC 3339) has passed.
     pub fn is_past(due: Option<&str>) -> bool {
         due.and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok())
             .is_some_and(|d| d < chrono::Utc::now())
-    }
-
-    /// Seconds since the epoch of an RFC 3339 time (0 when it does not parse).
-    pub fn epoch(at: &str) -> i64 {
-        chrono::DateTime::parse_from_rfc3339(at)
-            .map(|d| d.timestamp())
-            .unwrap_or_default()
     }
 
     /// Where signals were said: (conversation, message) by signal id.

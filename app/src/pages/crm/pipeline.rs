@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use super::*;
+use crate::api::text::query_escape;
 
 /// The pipeline board.
 #[component]
@@ -209,7 +210,7 @@ fn StageItem(
         probability,
         kind,
     } = stage;
-    let edit_href = format!("/pipeline/stages?edit={}", query_value(&id));
+    let edit_href = format!("/pipeline/stages?edit={}", query_escape(&id));
     let (edit_label, delete_label) = (format!("Edit {name}"), format!("Delete {name}"));
     let (row_key, row_name) = (key.clone(), name.clone());
     let move_button = move |direction: &'static str,
@@ -297,19 +298,6 @@ fn StageItem(
     }
 }
 
-/// A query-string value, percent-encoded.
-fn query_value(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 #[component]
 fn CreateStageForm(create: ServerAction<CreateStage>, csrf: String) -> impl IntoView {
     let error = action_error(create.value());
@@ -353,7 +341,7 @@ mod tests {
         assert_eq!(kind_label("WON"), "won");
         assert_eq!(kind_label("LOST"), "lost");
         assert_eq!(kind_label("OPEN"), "open");
-        assert_eq!(query_value("a b/c"), "a%20b%2Fc");
-        assert_eq!(query_value("97727ca7-7310"), "97727ca7-7310");
+        assert_eq!(query_escape("a b/c"), "a%20b%2Fc");
+        assert_eq!(query_escape("97727ca7-7310"), "97727ca7-7310");
     }
 }

@@ -9,11 +9,10 @@ pub mod health;
 pub mod radar;
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 use crate::{
     api::{
-        error_text, field_error,
+        field_error,
         signals::{
             AccountInsightsView, ActionPage, ActionRow, AddPhrase, BackfillSignals, DecideAction,
             DeletePhrase, EvidenceLink, HEALTH_MEASURES, HealthPoint, HealthView, PhraseRow,
@@ -22,7 +21,9 @@ use crate::{
             SignalRow, action_rules, health_weights, label_of, list_actions, list_phrases,
             list_signals, load_radar, measure_label, words,
         },
+        text::query_escape,
     },
+    components::page::{error_view, query_param},
     components::{
         feedback::{EmptyState, Loading},
         forms::{FormError, action_error},
@@ -34,31 +35,6 @@ use crate::{
 /// `2024-05-01T10:20:30Z` → `2024-05-01 10:20`.
 pub(crate) fn when(rfc3339: &str) -> String {
     rfc3339.get(..16).unwrap_or(rfc3339).replace('T', " ")
-}
-
-/// A query-string value, percent-encoded.
-fn query_escape(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// A query parameter of the current page, blank as none.
-fn query_param(key: &'static str) -> Memo<Option<String>> {
-    let query = use_query_map();
-    Memo::new(move |_| {
-        query
-            .read()
-            .get(key)
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-    })
 }
 
 /// `the weights must …` → `The weights must ….`
@@ -80,10 +56,6 @@ fn percent(confidence: f64) -> String {
 
 fn band_class(band: &str) -> String {
     format!("band band-{}", band.to_lowercase().replace('_', "-"))
-}
-
-fn error_view(e: &ServerFnError) -> AnyView {
-    view! { <p class="form-error" role="alert">{error_text(e)}</p> }.into_any()
 }
 
 /// `message` → `Messages`, `opportunity` → `Opportunities`.
