@@ -18,16 +18,25 @@ use crate::{
     pages::{
         campaigns::{CampaignPage, CampaignsPage, NewCampaignPage},
         conversations::{ContactPage, ConversationsPage, ThreadPage},
-        crm::{AccountPage, AccountsPage, OpportunityPage, PipelinePage, StagesPage},
-        insights::{ActionsPage, RadarPage, SignalsPage},
-        login::LoginPage,
+        crm::{
+            accounts::{AccountPage, AccountsPage},
+            opportunities::OpportunityPage,
+            pipeline::{PipelinePage, StagesPage},
+        },
+        identity::{
+            login::LoginPage,
+            projects::ProjectsPage,
+            settings::SettingsPage,
+            signup::{ConfirmSignupPage, SignupPage},
+        },
         not_found::NotFound,
-        offers::{EditOfferPage, NewOfferPage, OfferApprovalsPage, OfferPage, OffersPage},
+        offers::{
+            OfferApprovalsPage, OfferPage, OffersPage,
+            editor::{EditOfferPage, NewOfferPage},
+        },
         outbound::OutboxPage,
-        projects::ProjectsPage,
         search::SearchPage,
-        settings::SettingsPage,
-        signup::{ConfirmSignupPage, SignupPage},
+        signals::{actions::ActionsPage, feed::SignalsPage, radar::RadarPage},
     },
     session_state::SessionState,
 };

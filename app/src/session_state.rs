@@ -2,7 +2,7 @@
 //! action that changes the session (login, logout, switching project) completes.
 use leptos::prelude::*;
 
-use crate::api::session::{SessionInfo, current_session};
+use crate::api::identity::{SessionInfo, current_session};
 
 /// Shared session state, provided by `App`.
 #[derive(Clone, Copy)]

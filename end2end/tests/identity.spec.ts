@@ -89,7 +89,7 @@ test.describe.serial("a person joins, works in a project and uses a token", () =
     const switcher = page.getByTestId("project-switcher");
     await expect(switcher.locator("option:checked")).toHaveText("Playwright South");
     await switcher.selectOption({ label: "Playwright North" });
-    const switched = page.waitForResponse((r) => r.url().includes("session/switch") && r.ok());
+    const switched = page.waitForResponse((r) => r.url().includes("identity/switch-project") && r.ok());
     await page.getByRole("button", { name: "Switch" }).click();
     await switched;
     await expect(page.getByTestId("project-switcher").locator("option:checked")).toHaveText("Playwright North");

@@ -1,17 +1,41 @@
-//! Server functions and the UI types they return. Each runs a typed GraphQL operation through
-//! the in-process executor, so the UI has exactly the permissions an API client has.
-pub mod chatwoot;
+//! Server functions and the UI types they return, one module per capability. Each runs a
+//! typed GraphQL operation through the in-process executor, so the UI has exactly the
+//! permissions an API client has.
+/// Declares the typed operations of one GraphQL file (`$path`, relative to app/), with the
+/// schema's custom scalars in scope for the generated types.
+#[cfg(feature = "ssr")]
+macro_rules! operations {
+    ($path:tt: $($name:ident),* $(,)?) => {
+        pub use crate::api::scalars::*;
+        $(
+            #[doc = concat!("An operation of app/", $path, ".")]
+            #[derive(graphql_client::GraphQLQuery)]
+            #[graphql(
+                schema_path = "../server/schema.graphql",
+                query_path = $path,
+                response_derives = "Debug"
+            )]
+            pub struct $name;
+        )*
+    };
+}
+
+pub mod campaigns;
+pub mod conversations;
+#[cfg(feature = "ssr")]
+pub mod convert;
 pub mod crm;
 #[cfg(feature = "ssr")]
 pub mod executor;
-pub mod insights;
-pub mod projects;
-pub mod sales;
+pub mod identity;
+pub mod offers;
+pub mod outbound;
+pub mod records;
+#[cfg(feature = "ssr")]
+pub mod scalars;
 pub mod search;
-pub mod segments;
-pub mod session;
-pub mod settings;
-pub mod signup;
+pub mod signals;
+pub mod text;
 
 use leptos::prelude::ServerFnError;
 

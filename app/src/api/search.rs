@@ -119,32 +119,11 @@ impl EmbeddingPanel {
 
 #[cfg(feature = "ssr")]
 mod ops {
-    use graphql_client::GraphQLQuery;
-
-    /// DateTime arrives as RFC 3339.
-    pub type DateTime = String;
-
-    /// Search operations (app/graphql/search.graphql).
-    #[derive(GraphQLQuery)]
-    #[graphql(
-        schema_path = "../server/schema.graphql",
-        query_path = "graphql/search.graphql"
-    )]
-    pub struct SearchQuery;
-    /// See [`SearchQuery`].
-    #[derive(GraphQLQuery)]
-    #[graphql(
-        schema_path = "../server/schema.graphql",
-        query_path = "graphql/search.graphql"
-    )]
-    pub struct EmbeddingStatusQuery;
-    /// See [`SearchQuery`].
-    #[derive(GraphQLQuery)]
-    #[graphql(
-        schema_path = "../server/schema.graphql",
-        query_path = "graphql/search.graphql"
-    )]
-    pub struct RetryFailedChunksMutation;
+    operations!("graphql/search.graphql":
+        SearchQuery,
+        EmbeddingStatusQuery,
+        RetryFailedChunksMutation,
+    );
 }
 
 /// A day from the form as an RFC 3339 instant: its start, or with `next_day` the start of the

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::{
-    api::session::{Logout, SwitchProject},
+    api::identity::{Logout, SwitchProject},
     session_state::{refresh_on, use_session},
 };
 

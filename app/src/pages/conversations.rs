@@ -4,9 +4,9 @@ use leptos_router::hooks::{use_location, use_params_map};
 
 use crate::{
     api::{
-        chatwoot::{ConversationRow, list_conversations, load_contact, load_thread},
+        conversations::{ConversationRow, list_conversations, load_contact, load_thread},
+        crm::{ConversationAccountView, CreateAccountFromContact, conversation_account},
         error_text, field_error,
-        insights::{ConversationAccountView, CreateAccountFromContact, conversation_account},
     },
     components::{
         feedback::{EmptyState, Loading},
@@ -263,7 +263,7 @@ fn ConversationCrm(crm: Resource<Result<ConversationAccountView, ServerFnError>>
 
 #[component]
 fn CreateAccountFromContactForm(
-    contact: crate::api::insights::ContactSeed,
+    contact: crate::api::crm::ContactSeed,
     csrf: String,
 ) -> impl IntoView {
     let create = ServerAction::<CreateAccountFromContact>::new();

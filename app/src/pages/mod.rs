@@ -1,14 +1,10 @@
-//! One module per page.
+//! One module per capability; a capability with several pages has one file per page or job.
 pub mod campaigns;
 pub mod conversations;
 pub mod crm;
-pub mod insights;
-pub mod login;
+pub mod identity;
 pub mod not_found;
 pub mod offers;
 pub mod outbound;
-pub mod projects;
-pub mod sales;
 pub mod search;
-pub mod settings;
-pub mod signup;
+pub mod signals;

@@ -6,22 +6,19 @@ use leptos::prelude::*;
 use crate::{
     api::{
         field_error,
-        insights::words,
-        sales::{
+        outbound::{
             OUTBOUND_STATUSES, OutboundAction, OutboundPage, OutboundRow, PoliciesView,
             SetChannelPolicy, WriteMessage, channel_policies, list_outbound, window_words,
         },
+        text::{label_of, query_escape, words},
     },
+    components::page::{error_view, query_param, with_csrf},
     components::{
         feedback::{EmptyState, Loading},
         forms::action_error,
         paging::{LoadMore, more_pages},
     },
-    pages::{
-        crm::with_project,
-        insights::when,
-        sales::{error_view, query_param, with_csrf},
-    },
+    pages::{crm::with_project, signals::when},
 };
 
 /// The outbox tabs: (status, label); blank is every message.
@@ -176,7 +173,7 @@ fn OutboxItem(row: OutboundRow, csrf: String) -> impl IntoView {
             <div class="outbox-head">
                 <span class=move || format!("status status-{}", status.get().to_lowercase().replace('_', "-"))
                     data-testid="outbox-status">
-                    {move || crate::api::sales::status_label(OUTBOUND_STATUSES, &status.get())}
+                    {move || label_of(OUTBOUND_STATUSES, &status.get())}
                 </span>
                 " to " <a href=format!("/contacts/{}", row.contact.id)>{row.contact.label.clone()}</a>
                 {conversation}
@@ -295,7 +292,7 @@ pub fn ChannelPoliciesSection(contact_id: String) -> impl IntoView {
             <h2>"Channel policies"</h2>
             {with_csrf(move |csrf| view! { <ChannelPolicies contact_id=contact_id.get_value() csrf/> })}
             <p>
-                <a href=move || format!("/outbox?contact={}#write", crate::api::sales::query_escape(&contact_id.get_value()))
+                <a href=move || format!("/outbox?contact={}#write", query_escape(&contact_id.get_value()))
                     data-testid="write-to-contact">"Write a message"</a>
             </p>
         </section>

@@ -1,0 +1,18 @@
+//! Conversations mirrored from Chatwoot: the list, threads, contacts, and the sources they
+//! come from with their sync status.
+pub mod sources;
+pub mod threads;
+
+pub use self::{sources::*, threads::*};
+
+#[cfg(feature = "ssr")]
+mod ops {
+    operations!("graphql/conversations.graphql":
+        ConversationsQuery,
+        ThreadQuery,
+        ContactQuery,
+        SyncStatusQuery,
+        RequestSyncMutation,
+        BindChatwootSourceMutation,
+    );
+}

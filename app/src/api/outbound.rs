@@ -1,0 +1,505 @@
+//! The outbound queue for the UI (messages written by hand, from offers, campaigns or
+//! next-best-actions, with their attempts), and contacts' channel policies.
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use crate::api::convert;
+use crate::api::records::ContactRef;
+
+/// Outbound message states (API value, label).
+pub const OUTBOUND_STATUSES: &[(&str, &str)] = &[
+    ("DRAFT", "Draft"),
+    ("PENDING_APPROVAL", "Pending approval"),
+    ("APPROVED", "Approved"),
+    ("QUEUED", "Queued"),
+    ("SENT", "Sent"),
+    ("FAILED", "Failed"),
+    ("BLOCKED", "Blocked"),
+    ("CANCELLED", "Cancelled"),
+];
+
+/// The display id of a conversation (`cw:<project>:<account>:<display id>`).
+pub fn conversation_display_id(id: &str) -> Option<i64> {
+    id.strip_prefix("cw:")?.rsplit(':').next()?.parse().ok()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outbound
+
+/// One send attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttemptRow {
+    /// 1, 2, …
+    pub attempt_no: i64,
+    /// RUNNING | SENT | FAILED | BLOCKED.
+    pub status: String,
+    /// Whether a failure is tried again.
+    pub retryable: Option<bool>,
+    /// What Chatwoot answered.
+    pub http_status: Option<i64>,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// Started (RFC 3339).
+    pub started_at: String,
+}
+
+/// An outbound message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboundRow {
+    /// Id.
+    pub id: String,
+    /// Channel.
+    pub channel: String,
+    /// Recipient.
+    pub contact: ContactRef,
+    /// The conversation it goes (went) into.
+    pub conversation_id: Option<String>,
+    /// That conversation's Chatwoot display id.
+    pub conversation_display_id: Option<i64>,
+    /// MANUAL | CAMPAIGN | OFFER | NBA.
+    pub origin_kind: String,
+    /// Where the origin is seen.
+    pub origin_href: Option<String>,
+    /// Text.
+    pub content: String,
+    /// OutboundStatus value.
+    pub status: String,
+    /// Why it was blocked or rejected.
+    pub blocked_reason: Option<String>,
+    /// Tries so far.
+    pub attempt_count: i64,
+    /// Tries before it fails for good.
+    pub max_attempts: i64,
+    /// Not tried again before (RFC 3339).
+    pub next_attempt_at: Option<String>,
+    /// Error of the last failed try.
+    pub last_error: Option<String>,
+    /// Sent (RFC 3339).
+    pub sent_at: Option<String>,
+    /// A sender holds it.
+    pub sending: bool,
+    /// Created (RFC 3339).
+    pub created_at: String,
+    /// Attempts, oldest first.
+    pub attempts: Vec<AttemptRow>,
+}
+
+/// A page of outbound messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboundPage {
+    /// Newest first.
+    pub rows: Vec<OutboundRow>,
+    /// Cursor of the next page.
+    pub next: Option<String>,
+    /// Matching messages.
+    pub total: i64,
+}
+
+/// A contact's policy on one channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyRow {
+    /// `all` or a channel.
+    pub channel: String,
+    /// Opted out.
+    pub opted_out: bool,
+    /// Why.
+    pub opt_out_reason: Option<String>,
+    /// When it opted out (RFC 3339).
+    pub opted_out_at: Option<String>,
+    /// When a person opted it in again (RFC 3339).
+    pub opted_in_at: Option<String>,
+    /// Who last changed it.
+    pub changed_by: Option<String>,
+    /// Own cap.
+    pub frequency_cap: Option<i64>,
+    /// Own window in seconds.
+    pub frequency_window_seconds: Option<i64>,
+}
+
+/// A contact's channel policies with the project defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoliciesView {
+    /// By channel.
+    pub policies: Vec<PolicyRow>,
+    /// The project's default cap.
+    pub default_cap: i64,
+    /// The project's default window in seconds.
+    pub default_window_seconds: i64,
+}
+
+/// `604800` → `7 days`, `3600` → `1 hour`.
+pub fn window_words(seconds: i64) -> String {
+    let plural = |n: i64, unit: &str| {
+        if n == 1 {
+            format!("1 {unit}")
+        } else {
+            format!("{n} {unit}s")
+        }
+    };
+    if seconds % 86_400 == 0 {
+        plural(seconds / 86_400, "day")
+    } else if seconds % 3_600 == 0 {
+        plural(seconds / 3_600, "hour")
+    } else {
+        plural(seconds, "second")
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod ops {
+    operations!("graphql/outbound.graphql":
+        OutboundMessagesQuery,
+        CreateOutboundMessageMutation,
+        SubmitOutboundMessageMutation,
+        ApproveOutboundMessageMutation,
+        RejectOutboundMessageMutation,
+        CancelOutboundMessageMutation,
+        ContactChannelPoliciesQuery,
+        OptOutContactMutation,
+        OptInContactMutation,
+        SetContactFrequencyCapMutation,
+    );
+}
+
+// --- outbound --------------------------------------------------------------------------------
+
+/// The outbound messages of one origin (e.g. an offer's sending attempts), newest first.
+#[cfg(feature = "ssr")]
+pub(crate) async fn list_outbound_of(
+    kind: &str,
+    origin_id: &str,
+) -> Result<Vec<OutboundRow>, crate::api::ApiError> {
+    use ops::*;
+
+    let origin_kind: outbound_messages_query::OutboundOrigin =
+        serde_json::from_value(serde_json::Value::String(kind.to_owned()))
+            .map_err(|_| crate::api::ApiError::Internal)?;
+    let page = fetch_outbound(
+        outbound_messages_query::OutboundMessageFilter {
+            status: None,
+            origin_kind: Some(origin_kind),
+            origin_id: Some(origin_id.to_owned()),
+            contact_id: None,
+        },
+        None,
+        20,
+    )
+    .await?;
+    Ok(page.rows)
+}
+
+#[cfg(feature = "ssr")]
+async fn fetch_outbound(
+    filter: ops::outbound_messages_query::OutboundMessageFilter,
+    after: Option<String>,
+    first: i64,
+) -> Result<OutboundPage, crate::api::ApiError> {
+    use convert::*;
+    use ops::*;
+
+    let page =
+        crate::api::executor::run::<OutboundMessagesQuery>(outbound_messages_query::Variables {
+            filter: Some(filter),
+            first: Some(first),
+            after,
+        })
+        .await?
+        .outbound_messages;
+    Ok(OutboundPage {
+        next: next(page.page_info.has_next_page, page.page_info.end_cursor),
+        total: page.total_count,
+        rows: page
+            .edges
+            .into_iter()
+            .map(|e| {
+                let m = e.node;
+                let origin_kind = name(&m.origin_kind);
+                let (contact_name, contact_email) =
+                    m.contact.map(|c| (c.name, c.email)).unwrap_or_default();
+                OutboundRow {
+                    origin_href: origin_href(&origin_kind, m.origin_id.as_deref()),
+                    origin_kind,
+                    conversation_display_id: m
+                        .conversation_id
+                        .as_deref()
+                        .and_then(conversation_display_id),
+                    conversation_id: m.conversation_id,
+                    contact: ContactRef::new(m.contact_id, contact_name, contact_email),
+                    id: m.id,
+                    channel: m.channel,
+                    content: m.content,
+                    status: name(&m.status),
+                    blocked_reason: m.blocked_reason,
+                    attempt_count: m.attempt_count,
+                    max_attempts: m.max_attempts,
+                    next_attempt_at: m.next_attempt_at,
+                    last_error: m.last_error,
+                    sent_at: m.sent_at,
+                    sending: m.sending,
+                    created_at: m.created_at,
+                    attempts: m
+                        .attempts
+                        .into_iter()
+                        .map(|a| AttemptRow {
+                            attempt_no: a.attempt_no,
+                            status: name(&a.status),
+                            retryable: a.retryable,
+                            http_status: a.http_status,
+                            error: a.error,
+                            started_at: a.started_at,
+                        })
+                        .collect(),
+                }
+            })
+            .collect(),
+    })
+}
+
+/// A page of the outbound queue; `status` an OutboundStatus name, blank for any.
+#[server(endpoint = "outbound/list")]
+pub async fn list_outbound(
+    status: Option<String>,
+    after: Option<String>,
+) -> Result<OutboundPage, ServerFnError> {
+    use convert::*;
+    use ops::*;
+
+    let status = nonblank(status)
+        .map(|s| parse("status", &s, OUTBOUND_STATUSES))
+        .transpose()?;
+    Ok(fetch_outbound(
+        outbound_messages_query::OutboundMessageFilter {
+            status,
+            origin_kind: None,
+            origin_id: None,
+            contact_id: None,
+        },
+        nonblank(after),
+        25,
+    )
+    .await?)
+}
+
+/// Moves an outbound message on: `action` submit | approve | reject (optional reason) |
+/// cancel. Returns its new status.
+#[server(endpoint = "outbound/action")]
+pub async fn outbound_action(
+    id: String,
+    action: String,
+    reason: Option<String>,
+    csrf: String,
+) -> Result<String, ServerFnError> {
+    use crate::api::executor::run_mutation;
+    use convert::*;
+    use ops::*;
+
+    let status = match action.as_str() {
+        "submit" => name(
+            &run_mutation::<SubmitOutboundMessageMutation>(
+                submit_outbound_message_mutation::Variables { id },
+                &csrf,
+            )
+            .await?
+            .submit_outbound_message
+            .status,
+        ),
+        "approve" => name(
+            &run_mutation::<ApproveOutboundMessageMutation>(
+                approve_outbound_message_mutation::Variables { id },
+                &csrf,
+            )
+            .await?
+            .approve_outbound_message
+            .status,
+        ),
+        "reject" => name(
+            &run_mutation::<RejectOutboundMessageMutation>(
+                reject_outbound_message_mutation::Variables {
+                    id,
+                    reason: nonblank(reason),
+                },
+                &csrf,
+            )
+            .await?
+            .reject_outbound_message
+            .status,
+        ),
+        "cancel" => name(
+            &run_mutation::<CancelOutboundMessageMutation>(
+                cancel_outbound_message_mutation::Variables { id },
+                &csrf,
+            )
+            .await?
+            .cancel_outbound_message
+            .status,
+        ),
+        _ => {
+            return Err(crate::api::executor::invalid_input(
+                "Invalid input: action: is not one of the choices".to_owned(),
+            )
+            .into());
+        }
+    };
+    Ok(status)
+}
+
+/// Writes a message to a contact and submits it for approval; returns its id.
+#[server(endpoint = "outbound/write-message")]
+pub async fn write_message(
+    contact_id: String,
+    content: String,
+    csrf: String,
+) -> Result<String, ServerFnError> {
+    use super::{ApiError, executor::run_mutation};
+    use ops::*;
+
+    let contact_id = contact_id.trim().to_owned();
+    if contact_id.is_empty() {
+        return Err(crate::api::executor::invalid_input(
+            "Invalid input: contactId: choose the recipient".to_owned(),
+        )
+        .into());
+    }
+    let id = run_mutation::<CreateOutboundMessageMutation>(
+        create_outbound_message_mutation::Variables {
+            input: create_outbound_message_mutation::CreateOutboundMessageInput {
+                contact_id,
+                conversation_id: None,
+                channel: None,
+                content,
+                next_best_action_id: None,
+            },
+        },
+        &csrf,
+    )
+    .await
+    .map_err(|e| match e {
+        ApiError::Api(m) if m == "contact not found" => crate::api::executor::invalid_input(
+            "Invalid input: contactId: no contact of this project has this id".to_owned(),
+        ),
+        other => other,
+    })?
+    .create_outbound_message
+    .id;
+    run_mutation::<SubmitOutboundMessageMutation>(
+        submit_outbound_message_mutation::Variables { id: id.clone() },
+        &csrf,
+    )
+    .await
+    .map_err(|e| {
+        ApiError::Api(format!(
+            "The message was saved as a draft but not submitted: {e}"
+        ))
+    })?;
+    Ok(id)
+}
+
+/// A contact's channel policies.
+#[server(endpoint = "outbound/channel-policies")]
+pub async fn channel_policies(contact_id: String) -> Result<PoliciesView, ServerFnError> {
+    use ops::*;
+
+    let p = crate::api::executor::run::<ContactChannelPoliciesQuery>(
+        contact_channel_policies_query::Variables { contact_id },
+    )
+    .await?
+    .contact_channel_policies;
+    Ok(PoliciesView {
+        default_cap: p.default_frequency_cap,
+        default_window_seconds: p.default_frequency_window_seconds,
+        policies: p
+            .policies
+            .into_iter()
+            .map(|r| PolicyRow {
+                channel: r.channel,
+                opted_out: r.opted_out,
+                opt_out_reason: r.opt_out_reason,
+                opted_out_at: r.opted_out_at,
+                opted_in_at: r.opted_in_at,
+                changed_by: r.changed_by,
+                frequency_cap: r.frequency_cap,
+                frequency_window_seconds: r.frequency_window_seconds,
+            })
+            .collect(),
+    })
+}
+
+/// Changes a contact's policy on `channel`: `action` opt_out (optional reason) | opt_in |
+/// cap (`cap` messages per `window_days` days; a blank cap returns to the project default).
+#[server(endpoint = "outbound/set-channel-policy")]
+pub async fn set_channel_policy(
+    contact_id: String,
+    channel: String,
+    action: String,
+    reason: Option<String>,
+    cap: Option<String>,
+    window_days: Option<String>,
+    csrf: String,
+) -> Result<(), ServerFnError> {
+    use crate::api::executor::run_mutation;
+    use convert::*;
+    use ops::*;
+
+    let channel = match channel.trim() {
+        "" => "all".to_owned(),
+        c => c.to_owned(),
+    };
+    match action.as_str() {
+        "opt_out" => {
+            run_mutation::<OptOutContactMutation>(
+                opt_out_contact_mutation::Variables {
+                    contact_id,
+                    channel,
+                    reason: nonblank(reason),
+                },
+                &csrf,
+            )
+            .await?;
+        }
+        "opt_in" => {
+            run_mutation::<OptInContactMutation>(
+                opt_in_contact_mutation::Variables {
+                    contact_id,
+                    channel,
+                },
+                &csrf,
+            )
+            .await?;
+        }
+        "cap" => {
+            let cap = int("cap", cap)?;
+            let window = int("windowSeconds", window_days)?.map(|d| d * 86_400);
+            run_mutation::<SetContactFrequencyCapMutation>(
+                set_contact_frequency_cap_mutation::Variables {
+                    contact_id,
+                    channel,
+                    cap,
+                    window_seconds: cap.and(window),
+                },
+                &csrf,
+            )
+            .await?;
+        }
+        _ => {
+            return Err(crate::api::executor::invalid_input(
+                "Invalid input: action: is not one of the choices".to_owned(),
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversation_ids_give_their_display_id() {
+        assert_eq!(conversation_display_id("cw:p-1:7:12"), Some(12));
+        assert_eq!(conversation_display_id("cwc:p-1:7:12"), None);
+        assert_eq!(window_words(604_800), "7 days");
+        assert_eq!(window_words(3_600), "1 hour");
+    }
+}

@@ -1,0 +1,44 @@
+//! Wording shared by every capability: API values as labels, and values in URLs.
+use serde::Serialize;
+
+/// The label of an API enum value found in `table`, else the value in words.
+pub fn label_of(table: &[(&str, &str)], value: &str) -> String {
+    table
+        .iter()
+        .find(|(v, _)| *v == value)
+        .map(|(_, l)| (*l).to_owned())
+        .unwrap_or_else(|| words(value))
+}
+
+/// `AT_RISK` → `At risk`.
+pub fn words(value: &str) -> String {
+    let lower = value.to_lowercase().replace('_', " ");
+    let mut chars = lower.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A query-string value, percent-encoded.
+pub fn query_escape(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// `path?draft=<json>` plus the given extra parameters.
+pub fn draft_url<T: Serialize>(path: &str, draft: &T, extra: &[(&str, &str)]) -> String {
+    let json = serde_json::to_string(draft).unwrap_or_default();
+    let mut url = format!("{path}?draft={}", query_escape(&json));
+    for (k, v) in extra {
+        url.push_str(&format!("&{k}={}", query_escape(v)));
+    }
+    url
+}
