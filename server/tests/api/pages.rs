@@ -72,7 +72,7 @@ async fn the_login_page_renders_a_form_that_posts_without_javascript() {
 }
 
 fn login_form_post(accept: &str, password: &str) -> Request<Body> {
-    Request::post("/api/session/login")
+    Request::post("/api/identity/login")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::ACCEPT, accept)
         .header(header::REFERER, "http://127.0.0.1:3000/login")
