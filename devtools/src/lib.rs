@@ -1,8 +1,6 @@
 //! DEVELOPMENT AND TEST FIXTURES ONLY: nothing in this crate is deployed or used by production
 //! code paths.
 //!
-//! [`test_db`] creates and drops a database of its own for each test.
-//!
 //! [`fake_telegram`] is a fake Telegram Bot API that records `sendMessage` calls (signup PINs).
 //!
 //! [`fake_chatwoot`] is a small Chatwoot look-alike built on axum. It speaks Chatwoot's real REST
@@ -12,6 +10,5 @@
 //! serves it for local development so the demo workspace can be filled by the real sync.
 pub mod fake_chatwoot;
 pub mod fake_telegram;
-pub mod test_db;
 
 pub use fake_chatwoot::{FakeChatwoot, Faults, Scenario, World};

@@ -22,9 +22,8 @@ use sea_orm::{
 use sea_orm_migration::{
     MigrationName, MigrationTrait, MigratorTrait, SchemaManager, prelude::DynIden,
 };
+use testkit::FreshDatabase;
 use uuid::Uuid;
-
-const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5433/postgres";
 
 /// Tables named by spec/data-model.md (`schema_migrations` is the migrator's own).
 const SPEC_TABLES: &[&str] = &[
@@ -85,54 +84,22 @@ const DESIGNED_TABLES: &[&str] = &[
 // Harness
 // ---------------------------------------------------------------------------------------------
 
-fn server_url() -> String {
-    std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned())
-}
-
-/// `url` with its database name replaced by `name` (a query string is kept).
-fn with_database(url: &str, name: &str) -> String {
-    let authority_start = url.find("://").map_or(0, |i| i + 3);
-    let (head, tail) = match url[authority_start..].find('/') {
-        Some(i) => url.split_at(authority_start + i),
-        None => (url, ""),
-    };
-    let query = tail.find('?').map_or("", |i| &tail[i..]);
-    format!("{head}/{name}{query}")
-}
-
-async fn connect(url: &str) -> DatabaseConnection {
-    let mut options = ConnectOptions::new(url.to_owned());
-    options.max_connections(4).sqlx_logging(false);
-    Database::connect(options)
-        .await
-        .unwrap_or_else(|e| panic!("cannot connect to {url}: {e}"))
-}
-
-/// A fresh database for one test, dropped (best effort) when the value is dropped.
+/// A fresh database for one test, dropped when the value is dropped.
 struct TestDb {
-    name: String,
-    admin_url: String,
+    fresh: FreshDatabase,
     db: DatabaseConnection,
 }
 
 impl TestDb {
     /// An empty database.
     async fn create() -> Self {
-        let server = server_url();
-        let admin_url = with_database(&server, "postgres");
-        let name = format!("schema_test_{}", Uuid::new_v4().simple());
-        let admin = connect(&admin_url).await;
-        admin
-            .execute_unprepared(&format!("create database \"{name}\""))
+        let fresh = FreshDatabase::create("schema_test").await;
+        let mut options = ConnectOptions::new(fresh.url.clone());
+        options.max_connections(4).sqlx_logging(false);
+        let db = Database::connect(options)
             .await
-            .expect("create the test database");
-        admin.close().await.ok();
-        let db = connect(&with_database(&server, &name)).await;
-        Self {
-            name,
-            admin_url,
-            db,
-        }
+            .unwrap_or_else(|e| panic!("cannot connect to {}: {e}", fresh.url));
+        Self { fresh, db }
     }
 
     /// A database with every migration applied.
@@ -147,26 +114,7 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let admin_url = self.admin_url.clone();
-        let name = self.name.clone();
-        // Its own thread and runtime: Drop runs inside the test's runtime, or while unwinding.
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
-            runtime.block_on(async {
-                let mut options = ConnectOptions::new(admin_url);
-                options.max_connections(1).sqlx_logging(false);
-                let admin = Database::connect(options).await.ok()?;
-                let dropped = admin
-                    .execute_unprepared(&format!("drop database if exists \"{name}\" with (force)"))
-                    .await;
-                admin.close().await.ok();
-                dropped.ok()
-            })
-        })
-        .join();
+        self.fresh.drop_blocking();
     }
 }
 

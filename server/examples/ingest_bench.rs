@@ -9,7 +9,6 @@
 //! The database is dropped at the end.
 use std::time::{Duration, Instant};
 
-use devtools::fake_chatwoot::{FakeChatwoot, Scenario, generate};
 use sea_orm::{ConnectionTrait, Database, Statement};
 use server::{
     config::Config,
@@ -22,6 +21,7 @@ use server::{
     kernel::Scope,
     workers::{JobRegistry, WorkerSettings, execute_one, jobs},
 };
+use testkit::fake_chatwoot::{FakeChatwoot, Scenario, generate};
 use uuid::Uuid;
 
 const ACCOUNT_ID: i64 = 1;

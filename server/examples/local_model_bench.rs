@@ -14,7 +14,6 @@ use std::{
     time::{Duration, Instant},
 };
 
-use devtools::fake_chatwoot::{FakeChatwoot, Scenario, generate};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use server::{
     config::Config,
@@ -35,6 +34,7 @@ use server::{
     integrations::embeddings::{EmbeddingProvider, local::LocalProvider},
     kernel::Scope,
 };
+use testkit::fake_chatwoot::{FakeChatwoot, Scenario, generate};
 use tokio::sync::watch;
 use uuid::Uuid;
 

@@ -13,9 +13,6 @@
 //! `postgres`). The database is dropped at the end (kept
 //! with `--keep`, for EXPLAIN).
 #[allow(dead_code)]
-#[path = "../tests/search/fake_openai.rs"]
-mod fake_openai;
-
 use std::{
     collections::{HashMap, HashSet},
     sync::{Arc, Mutex},
@@ -724,7 +721,7 @@ async fn worker_benchmarks(
     );
 
     println!("== rate-limited provider: fake OpenAI at {rate:.0} inputs/s ==");
-    let fake = fake_openai::FakeOpenAi::start(256).await;
+    let fake = testkit::fake_openai::FakeOpenAi::start(256).await;
     fake.rate_limit(rate);
     let limited: Arc<dyn EmbeddingProvider> = Arc::new(OpenAiProvider::new(OpenAiOptions {
         base_url: fake.base_url(),

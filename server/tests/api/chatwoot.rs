@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use crate::helpers::{As, spawn_app};
+use testkit::app::{As, spawn_app};
 
 const CONVERSATIONS: &str = "query($f: ConversationFilter, $first: Int) { conversations(filter: $f, first: $first) { totalCount pageInfo { hasNextPage endCursor } edges { node { id status labels contact { id name } } } } }";
 

@@ -3,7 +3,7 @@
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
-use crate::helpers::{As, Session, TestApp, spawn_app};
+use testkit::app::{As, Session, TestApp, spawn_app};
 
 const CREATE_ACCOUNT: &str = "mutation($i: CreateCrmAccountInput!) { createCrmAccount(input: $i) { id name domain status } }";
 const CREATE_OPPORTUNITY: &str = "mutation($i: CreateOpportunityInput!) { createOpportunity(input: $i) { id name amount currency stage { key } effectiveProbability weightedAmount } }";

@@ -2,7 +2,7 @@ use axum::http::StatusCode;
 use serde_json::json;
 use server::config::AppEnv;
 
-use crate::helpers::{As, spawn_app, spawn_app_in};
+use testkit::app::{As, spawn_app, spawn_app_in};
 
 const PROJECTS: &str = "query($first: Int, $after: String) { projects(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id name createdAt } } } }";
 

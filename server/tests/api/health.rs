@@ -1,6 +1,6 @@
 use axum::http::StatusCode;
 
-use crate::helpers::spawn_app;
+use testkit::app::spawn_app;
 
 #[tokio::test]
 async fn health_reports_ok_when_the_database_answers() {

@@ -1,7 +1,7 @@
 use axum::http::{StatusCode, header};
 use serde_json::json;
 
-use crate::helpers::{As, OWNER_CHAT, PASSWORD, session_from, spawn_app};
+use testkit::app::{As, OWNER_CHAT, PASSWORD, session_from, spawn_app};
 
 const ME: &str = "{ me { username activeProject { name } csrfToken } }";
 const CREATE_PROJECT: &str =
@@ -123,7 +123,7 @@ async fn a_new_session_id_is_issued_at_login_and_the_presented_one_dies() {
 async fn a_planted_session_cookie_is_never_adopted() {
     // Arrange
     let app = spawn_app().await;
-    let planted = crate::helpers::Session {
+    let planted = testkit::app::Session {
         cookie: "revintel_session=attacker-chosen-value".to_owned(),
         csrf: "x".to_owned(),
     };
@@ -257,7 +257,7 @@ async fn a_cookie_query_needs_no_csrf_token() {
     assert_eq!(me["data"]["me"]["username"], "demo");
 }
 
-async fn request_signup(app: &crate::helpers::TestApp, username: &str) -> String {
+async fn request_signup(app: &testkit::app::TestApp, username: &str) -> String {
     let body = app
         .graphql(
             REQUEST_SIGNUP,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{As, PASSWORD, TestApp, spawn_app};
+use testkit::app::{As, PASSWORD, TestApp, spawn_app};
 
 /// Root query and mutation field names, read by introspection (on outside production).
 async fn root_fields(app: &TestApp) -> Vec<String> {

@@ -1,5 +1,4 @@
 //! Integration tests of the HTTP surface against a real PostgreSQL (a fresh database per test).
-mod helpers;
 
 mod chatwoot;
 mod crm;

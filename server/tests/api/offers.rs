@@ -3,7 +3,7 @@
 //! report, and what the API refuses.
 use serde_json::{Value, json};
 
-use crate::helpers::{As, PASSWORD, Session, TestApp, spawn_app};
+use testkit::app::{As, PASSWORD, Session, TestApp, spawn_app};
 
 const OFFER_FIELDS: &str = "id status requiresApproval subtotal discountTotal total maxDiscountPct \
      outboundMessageId items { name quantity unitPrice discountPct lineTotal } \

@@ -2,7 +2,7 @@
 //! attempts, policies, and what the API refuses (VALIDATION, CONFLICT).
 use serde_json::{Value, json};
 
-use crate::helpers::{As, spawn_app};
+use testkit::app::{As, spawn_app};
 
 const CREATE: &str = "mutation($i: CreateOutboundMessageInput!) { createOutboundMessage(input: $i) { id status contactId contact { id } originKind createdBy } }";
 

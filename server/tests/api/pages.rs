@@ -3,7 +3,7 @@ use axum::{
     http::{Request, StatusCode, header},
 };
 
-use crate::helpers::spawn_app;
+use testkit::app::spawn_app;
 
 #[tokio::test]
 async fn the_home_page_is_rendered_on_the_server_with_the_demo_project() {

@@ -1,7 +1,7 @@
 //! Search and the embedding status through GraphQL, as a project member would use them.
 use serde_json::json;
 
-use crate::helpers::{As, spawn_app};
+use testkit::app::{As, spawn_app};
 
 const SEARCH: &str = "query($q: String!, $first: Int, $f: SearchFilter) { \
     search(query: $q, first: $first, filter: $f) { vectorPath notice hits { chunkId text score \

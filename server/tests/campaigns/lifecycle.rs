@@ -16,6 +16,7 @@ use server::{
 };
 use uuid::Uuid;
 
+use crate::helpers::OfferFixtures;
 use crate::helpers::{Person, TestDb, conflict, fields};
 
 /// A project with `contacts` contacts (one confirmed on Acme), a segment of everyone with an

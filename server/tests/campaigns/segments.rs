@@ -7,6 +7,7 @@ use server::{
     kernel::Scope,
 };
 
+use crate::helpers::OfferFixtures;
 use crate::helpers::{TestDb, contact_id, fields};
 
 /// Five contacts of a project (and a look-alike of Ann in another project):

@@ -204,9 +204,8 @@ async fn a_direct_run_records_the_failure_on_its_run_row() {
 
 #[tokio::test]
 async fn messages_page_by_id_like_chatwoot() {
-    let world = devtools::fake_chatwoot::generate(&devtools::Scenario::with_total_messages(
-        ACCOUNT_ID, 600,
-    ));
+    let world =
+        testkit::fake_chatwoot::generate(&testkit::Scenario::with_total_messages(ACCOUNT_ID, 600));
     let (display_id, ids) = {
         let account = world.account(ACCOUNT_ID).expect("account");
         let (display_id, messages) = account
@@ -220,7 +219,7 @@ async fn messages_page_by_id_like_chatwoot() {
         )
     };
     assert!(ids.len() > 40);
-    let fake = devtools::FakeChatwoot::start(world, TOKEN)
+    let fake = testkit::FakeChatwoot::start(world, TOKEN)
         .await
         .expect("fake");
     let client =

@@ -1,11 +1,8 @@
 //! Fresh databases, a project with a fixed id, sources bound to the fake, table dumps.
 use std::time::Duration;
 
-use devtools::fake_chatwoot::{FakeChatwoot, Scenario, generate};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use server::{
-    config::Config,
-    db,
     domain::conversations::{
         SyncOptions,
         sources::{ChatwootSource, NewChatwootSource, bind_source},
@@ -13,6 +10,8 @@ use server::{
     integrations::chatwoot::{ClientOptions, RetryPolicy},
     kernel::Scope,
 };
+use testkit::fake_chatwoot::{FakeChatwoot, Scenario, generate};
+pub use testkit::{scalar, strings};
 use uuid::Uuid;
 
 /// The Chatwoot account the fake serves.
@@ -28,75 +27,33 @@ pub fn project_id() -> Uuid {
     Uuid::from_u128(0x6f1c2a44_0b7e_4c35_9d8e_2f0a1b3c4d5e)
 }
 
-fn admin_url() -> String {
-    std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5433/postgres".to_owned())
-}
-
-fn with_database(url: &str, name: &str) -> String {
-    let base = url.rsplit_once('/').map_or(url, |(base, _)| base);
-    format!("{base}/{name}")
-}
-
-/// A migrated database of its own, with one project.
+/// A migrated database of its own (the shared `testkit::TestDb`), with the test project.
 pub struct TestDb {
-    /// Pool on the database.
-    pub db: DatabaseConnection,
-    /// Its configuration (database URL included).
-    pub config: Config,
+    inner: testkit::TestDb,
     /// The project's scope.
     pub scope: Scope,
-    name: String,
+}
+
+impl std::ops::Deref for TestDb {
+    type Target = testkit::TestDb;
+
+    fn deref(&self) -> &testkit::TestDb {
+        &self.inner
+    }
 }
 
 impl TestDb {
     /// A fresh database with the test project.
     pub async fn new() -> Self {
-        let name = format!("test_ingest_{}", Uuid::new_v4().simple());
-        let admin = Database::connect(admin_url())
-            .await
-            .expect("test database server reachable");
-        admin
-            .execute_unprepared(&format!("create database {name}"))
-            .await
-            .expect("create test database");
-        admin.close().await.ok();
-        let config = Config {
-            database_url: with_database(&admin_url(), &name),
-            db_max_connections: 8,
-            ..Config::default()
-        };
-        let pool = db::connect(&config)
-            .await
-            .expect("connect to test database");
-        db::migrate(&pool, &config).await.expect("migrations apply");
-        let scope = create_project(&pool, project_id(), "test").await;
-        Self {
-            db: pool,
-            config,
-            scope,
-            name,
-        }
+        let inner = testkit::TestDb::new().await;
+        let scope = create_project(&inner.db, project_id(), "test").await;
+        Self { inner, scope }
     }
 
     /// Drops the database (tests call it at the end; a failed test leaves its database for
     /// inspection).
     pub async fn drop(self) {
-        self.db.close().await.ok();
-        if let Ok(admin) = Database::connect(admin_url()).await {
-            let _ = admin
-                .execute_unprepared(&format!(
-                    "drop database if exists {} with (force)",
-                    self.name
-                ))
-                .await;
-            admin.close().await.ok();
-        }
-    }
-
-    /// `select count(*) from <table>` in the test project.
-    pub async fn count(&self, table: &str) -> i64 {
-        scalar(&self.db, &format!("select count(*) from {table}")).await
+        self.inner.drop().await;
     }
 }
 
@@ -123,32 +80,6 @@ pub async fn create_project(db: &DatabaseConnection, project_id: Uuid, key: &str
     .await
     .expect("project");
     Scope::for_project(db, project_id).await.expect("scope")
-}
-
-/// One integer from a query.
-pub async fn scalar(db: &DatabaseConnection, sql: &str) -> i64 {
-    let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            sql.to_owned(),
-        ))
-        .await
-        .expect("query runs")
-        .expect("one row");
-    row.try_get_by_index::<i64>(0).expect("an integer")
-}
-
-/// Strings from a query's first column.
-pub async fn strings(db: &DatabaseConnection, sql: &str) -> Vec<String> {
-    db.query_all_raw(Statement::from_string(
-        db.get_database_backend(),
-        sql.to_owned(),
-    ))
-    .await
-    .expect("query runs")
-    .into_iter()
-    .map(|row| row.try_get_by_index::<String>(0).expect("a string"))
-    .collect()
 }
 
 /// Every row of the Chatwoot mirror, as JSON text in id order.

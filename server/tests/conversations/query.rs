@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::helpers::{ACCOUNT_ID, TOKEN, TestDb, bind, create_project, fast_options, small_fake};
 
-async fn synced() -> (TestDb, devtools::FakeChatwoot, Uuid) {
+async fn synced() -> (TestDb, testkit::FakeChatwoot, Uuid) {
     let test = TestDb::new().await;
     let fake = small_fake().await;
     let source = bind(&test, &fake.base_url(), TOKEN, true).await;

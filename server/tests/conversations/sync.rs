@@ -1,12 +1,12 @@
 //! The REST sync against the fake Chatwoot.
 use std::{collections::BTreeSet, time::Duration};
 
-use devtools::fake_chatwoot::{NewMessage, Sender};
 use serde_json::Value;
 use server::domain::conversations::{
     SyncMode, SyncOptions, run_sync,
     sync::{PassMode, SyncCounts},
 };
+use testkit::fake_chatwoot::{NewMessage, Sender};
 
 use crate::helpers::{
     ACCOUNT_ID, TOKEN, TestDb, assert_same_rows, bind, dump, fast_options, project_id, scalar,
@@ -454,9 +454,9 @@ async fn a_sync_killed_mid_way_resumes_and_ends_identical_to_an_uninterrupted_on
     let full_requests = fake.served();
     let source = bind(&test, &fake.base_url(), TOKEN, true).await;
     // Slow requests make the kill land in the middle of a page most of the time.
-    fake.set_faults(devtools::Faults {
+    fake.set_faults(testkit::Faults {
         latency: Duration::from_millis(3),
-        ..devtools::Faults::default()
+        ..testkit::Faults::default()
     });
 
     let start = fake.served();

@@ -4,16 +4,16 @@ use axum::{
     body::Body,
     http::{Request, StatusCode},
 };
-use devtools::fake_chatwoot::{
+use http_body_util::BodyExt;
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+use server::{AppState, build_router, domain::conversations::sources::ChatwootSource};
+use testkit::fake_chatwoot::{
     Scenario, World, generate,
     webhooks::{
         SignedWebhook, contact_event, conversation_event, delivery_id, message_event, signed,
     },
 };
-use http_body_util::BodyExt;
-use sea_orm::ConnectionTrait;
-use serde_json::{Value, json};
-use server::{AppState, build_router, domain::conversations::sources::ChatwootSource};
 use tower::ServiceExt;
 
 use crate::helpers::{ACCOUNT_ID, SECRET, TOKEN, TestDb, bind, project_id, scalar, strings};

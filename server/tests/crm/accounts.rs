@@ -11,6 +11,7 @@ use server::{
     kernel::{Actor, DomainError},
 };
 
+use crate::helpers::CrmFixtures;
 use crate::helpers::TestDb;
 
 fn fields(result: DomainError) -> Vec<String> {
@@ -25,7 +26,7 @@ async fn creating_an_account_lowercases_its_domain_and_records_it() {
     // Arrange
     let test = TestDb::new().await;
     let scope = test.project("p").await;
-    let owner = test.member(&scope, "owner").await;
+    let owner = test.member(&scope, "owner").await.id;
 
     // Act
     let account = accounts::create_account(
@@ -183,7 +184,7 @@ async fn the_account_list_filters_and_pages_in_either_order() {
     // Arrange
     let test = TestDb::new().await;
     let scope = test.project("p").await;
-    let owner = test.member(&scope, "owner").await;
+    let owner = test.member(&scope, "owner").await.id;
     for name in ["delta", "Alpha", "charlie", "Bravo", "echo"] {
         test.account(&scope, name, Some(&format!("{}.com", name.to_lowercase())))
             .await;
@@ -313,7 +314,7 @@ async fn merging_moves_contacts_and_opportunities_and_keeps_stage_history() {
     // Arrange
     let test = TestDb::new().await;
     let scope = test.project("p").await;
-    let user = test.member(&scope, "seller").await;
+    let user = test.member(&scope, "seller").await.id;
     let actor = Actor::new(format!("user:{user}"), Some(user));
     let source = test.account(&scope, "Acme Inc", Some("acme.com")).await;
     let target = test.account(&scope, "ACME", None).await;

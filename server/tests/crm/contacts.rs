@@ -6,6 +6,7 @@ use server::{
     kernel::{Actor, DomainError},
 };
 
+use crate::helpers::CrmFixtures;
 use crate::helpers::TestDb;
 
 #[tokio::test]
@@ -75,7 +76,7 @@ async fn a_rejected_suggestion_is_never_suggested_again() {
     // Arrange
     let test = TestDb::new().await;
     let scope = test.project("p").await;
-    let user = test.member(&scope, "seller").await;
+    let user = test.member(&scope, "seller").await.id;
     let actor = Actor::new(format!("user:{user}"), Some(user));
     let account = test.account(&scope, "Initech", Some("initech.com")).await;
     test.contact(&scope, 1, Some("peter@initech.com"), None)
@@ -112,7 +113,7 @@ async fn a_contact_confirmed_on_one_account_cannot_be_confirmed_on_another() {
     // Arrange
     let test = TestDb::new().await;
     let scope = test.project("p").await;
-    let user = test.member(&scope, "seller").await;
+    let user = test.member(&scope, "seller").await.id;
     let actor = Actor::new(format!("user:{user}"), Some(user));
     let first = test.account(&scope, "Umbrella", Some("umbrella.com")).await;
     let second = test
@@ -159,7 +160,7 @@ async fn confirming_a_suggestion_records_who_decided() {
     // Arrange
     let test = TestDb::new().await;
     let scope = test.project("p").await;
-    let user = test.member(&scope, "seller").await;
+    let user = test.member(&scope, "seller").await.id;
     let actor = Actor::new(format!("user:{user}"), Some(user));
     let account = test.account(&scope, "Hooli", Some("hooli.com")).await;
     let contact = test.contact(&scope, 1, Some("gavin@hooli.com"), None).await;

@@ -12,6 +12,7 @@ use server::{
     kernel::{Actor, DomainError},
 };
 
+use crate::helpers::CrmFixtures;
 use crate::helpers::TestDb;
 
 fn not_found<T: std::fmt::Debug>(result: Result<T, DomainError>) -> bool {

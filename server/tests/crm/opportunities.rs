@@ -15,6 +15,7 @@ use server::{
 };
 use uuid::Uuid;
 
+use crate::helpers::CrmFixtures;
 use crate::helpers::TestDb;
 
 fn dec(text: &str) -> Decimal {
@@ -47,7 +48,7 @@ async fn creating_an_opportunity_places_it_in_the_first_open_stage_with_a_first_
     // Arrange
     let test = TestDb::new().await;
     let scope = test.project("p").await;
-    let user = test.member(&scope, "seller").await;
+    let user = test.member(&scope, "seller").await.id;
     let actor = Actor::new(format!("user:{user}"), Some(user));
     let account = test.account(&scope, "Acme", None).await;
     let conversation = test.conversation(&scope, 42).await;
@@ -100,7 +101,7 @@ async fn a_stage_move_writes_an_event_and_an_audit_with_its_evidence() {
     // Arrange
     let test = TestDb::new().await;
     let scope = test.project("p").await;
-    let user = test.member(&scope, "seller").await;
+    let user = test.member(&scope, "seller").await.id;
     let actor = Actor::new(format!("user:{user}"), Some(user));
     let account = test.account(&scope, "Acme", None).await;
     let opportunity = opportunities::create_opportunity(
@@ -444,7 +445,7 @@ async fn updating_changes_only_the_given_fields() {
     // Arrange
     let test = TestDb::new().await;
     let scope = test.project("p").await;
-    let owner = test.member(&scope, "owner").await;
+    let owner = test.member(&scope, "owner").await.id;
     let actor = Actor::system("test");
     let account = test.account(&scope, "Acme", None).await;
     let opportunity = opportunities::create_opportunity(
@@ -492,7 +493,7 @@ async fn listing_filters_by_account_stage_owner_and_state_and_pages() {
     // Arrange
     let test = TestDb::new().await;
     let scope = test.project("p").await;
-    let owner = test.member(&scope, "owner").await;
+    let owner = test.member(&scope, "owner").await.id;
     let actor = Actor::system("test");
     let acme = test.account(&scope, "Acme", None).await;
     let globex = test.account(&scope, "Globex", None).await;

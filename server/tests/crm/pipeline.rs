@@ -9,6 +9,7 @@ use server::{
     kernel::{Actor, DomainError},
 };
 
+use crate::helpers::CrmFixtures;
 use crate::helpers::TestDb;
 
 fn keys(stages: &[pipeline::Stage]) -> Vec<&str> {

@@ -8,6 +8,7 @@ use server::{
 };
 use uuid::Uuid;
 
+use crate::helpers::OfferFixtures;
 use crate::helpers::{TestDb, World, conflict, dec, fields, line, offer_for};
 
 /// A draft of `w.author` whose largest line discount is `discount` percent.

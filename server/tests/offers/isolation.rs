@@ -10,6 +10,7 @@ use server::domain::{
     offers::{self, Decision, NewOffer, OfferFilter, OfferPatch},
 };
 
+use crate::helpers::OfferFixtures;
 use crate::helpers::{TestDb, line, not_found, offer_for};
 
 #[tokio::test]

@@ -8,6 +8,7 @@ use server::{
 };
 use uuid::Uuid;
 
+use crate::helpers::OfferFixtures;
 use crate::helpers::{TestDb, World, conflict, line, offer_for};
 
 /// An offer of `w.author` with a 15 % discount (above the default threshold).

@@ -1,6 +1,7 @@
 //! Offer totals: computed by the server, exactly, one documented rounding rule; input checks.
 use server::domain::offers::{self, NewOffer, OfferPatch};
 
+use crate::helpers::OfferFixtures;
 use crate::helpers::{TestDb, dec, fields, line, not_found, offer_for};
 
 #[tokio::test]

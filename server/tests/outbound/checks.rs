@@ -31,7 +31,7 @@ async fn an_opt_out_set_after_approval_blocks_at_send_time() {
     assert_eq!(f.status(id).await, "blocked");
     assert_eq!(
         f.test
-            .text(&format!(
+            .optional_text(&format!(
                 "select blocked_reason from outbound_messages where id = '{id}'"
             ))
             .await
@@ -103,7 +103,7 @@ async fn a_frequency_cap_set_after_approval_blocks_the_over_cap_message() {
     assert_eq!(f.status(second).await, "blocked");
     assert_eq!(
         f.test
-            .text(&format!(
+            .optional_text(&format!(
                 "select blocked_reason from outbound_messages where id = '{second}'"
             ))
             .await

@@ -3,18 +3,9 @@
 //! an author and an approver; a sender that retries at once; and small query helpers.
 use std::{collections::BTreeMap, time::Duration};
 
-use devtools::{
-    fake_chatwoot::{
-        FakeChatwoot, World,
-        world::{Account, Agent, Contact, Conversation, Inbox, Message},
-    },
-    test_db::FreshDatabase,
-};
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, Value as DbValue};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::json;
 use server::{
-    config::Config,
-    db,
     domain::{
         conversations::sources::{NewChatwootSource, bind_source},
         outbound::{
@@ -26,6 +17,11 @@ use server::{
     integrations::chatwoot::{ClientOptions, RetryPolicy},
     kernel::Scope,
 };
+use testkit::fake_chatwoot::{
+    FakeChatwoot, World,
+    world::{Account, Agent, Contact, Conversation, Inbox, Message},
+};
+pub use testkit::{TestDb, exec};
 use uuid::Uuid;
 
 /// The Chatwoot account the fake serves.
@@ -34,198 +30,6 @@ pub const ACCOUNT_ID: i64 = 7;
 pub const TOKEN: &str = "outbound-test-token";
 /// Chatwoot ids of the two contacts and their conversations' display ids.
 pub const CONTACTS: [(i64, i64); 2] = [(501, 11), (502, 12)];
-
-/// A database of its own.
-pub struct TestDb {
-    /// Pool on it.
-    pub db: DatabaseConnection,
-    fresh: FreshDatabase,
-}
-
-impl TestDb {
-    /// Creates and migrates a fresh database.
-    pub async fn new() -> Self {
-        let fresh = FreshDatabase::create("test_outbound").await;
-        let config = Config {
-            database_url: fresh.url.clone(),
-            db_max_connections: 6,
-            ..Config::default()
-        };
-        let pool = db::connect(&config)
-            .await
-            .expect("connect to test database");
-        db::migrate(&pool, &config).await.expect("migrations apply");
-        Self { db: pool, fresh }
-    }
-
-    /// Drops the database (a failed test leaves its database for inspection).
-    pub async fn drop(self) {
-        self.db.close().await.ok();
-        self.fresh.drop().await;
-    }
-
-    /// A new project (with its own account scope).
-    pub async fn project(&self, key: &str) -> Scope {
-        let project_id = Uuid::new_v4();
-        let scope_id = Uuid::new_v4();
-        exec(
-            &self.db,
-            "insert into account_scopes (id, scope_key, name) values ($1, $2, $2)",
-            [scope_id.into(), format!("{key}-{scope_id}").into()],
-        )
-        .await;
-        exec(
-            &self.db,
-            "insert into projects (id, name, account_scope_id) values ($1, $2, $3)",
-            [project_id.into(), key.into(), scope_id.into()],
-        )
-        .await;
-        Scope::for_project(&self.db, project_id)
-            .await
-            .expect("scope")
-    }
-
-    /// A new user who is a member of `scope`'s project, acting as themself.
-    pub async fn member(&self, scope: &Scope, username: &str) -> Actor {
-        let id = Uuid::new_v4();
-        exec(
-            &self.db,
-            "insert into app_users (id, username, password_hash) values ($1, $2, 'x')",
-            [id.into(), format!("{username}-{}", id.simple()).into()],
-        )
-        .await;
-        exec(
-            &self.db,
-            "insert into project_members (project_id, user_id, account_scope_id, role) \
-             values ($1, $2, $3, 'member')",
-            [
-                scope.project_id().into(),
-                id.into(),
-                scope.account_scope_id().into(),
-            ],
-        )
-        .await;
-        Actor::new(format!("user:{id}"), Some(id))
-    }
-
-    /// Mirrors Chatwoot contact `contact` (of `account`) and its conversation `display` as
-    /// ingestion writes them; returns their global ids.
-    pub async fn mirror(
-        &self,
-        scope: &Scope,
-        account: i64,
-        contact: i64,
-        display: i64,
-    ) -> (String, String) {
-        let contact_id = format!("cwc:{}:{account}:{contact}", scope.project_id());
-        let conversation_id = format!("cw:{}:{account}:{display}", scope.project_id());
-        exec(
-            &self.db,
-            "insert into cw_contacts (id, project_id, account_scope_id, account_id, contact_id, \
-               name, data) values ($1, $2, $3, $4, $5, $6, '{}')",
-            [
-                contact_id.clone().into(),
-                scope.project_id().into(),
-                scope.account_scope_id().into(),
-                account.into(),
-                contact.into(),
-                format!("Contact {contact}").into(),
-            ],
-        )
-        .await;
-        exec(
-            &self.db,
-            "insert into cw_conversations (id, project_id, account_scope_id, account_id, \
-               conversation_id, contact_global_id, inbox_id, status, data, updated_at) \
-             values ($1, $2, $3, $4, $5, $6, 1, 'open', '{}', now())",
-            [
-                conversation_id.clone().into(),
-                scope.project_id().into(),
-                scope.account_scope_id().into(),
-                account.into(),
-                display.into(),
-                contact_id.clone().into(),
-            ],
-        )
-        .await;
-        (contact_id, conversation_id)
-    }
-
-    /// A message of `conversation` (by `contact`, or an agent's) written by ingestion.
-    pub async fn inbound(
-        &self,
-        scope: &Scope,
-        number: i64,
-        conversation: &str,
-        contact: &str,
-        written: Written,
-        content: &str,
-    ) -> String {
-        let (message_type, private) = match written {
-            Written::Incoming => ("incoming", false),
-            Written::PrivateNote => ("incoming", true),
-            Written::Outgoing => ("outgoing", false),
-        };
-        let id = format!("cwmsg:{}:{ACCOUNT_ID}:{number}", scope.project_id());
-        exec(
-            &self.db,
-            "insert into cw_messages (id, project_id, account_scope_id, account_id, message_id, \
-               conversation_global_id, contact_global_id, private, message_type, content, \
-               data, created_at) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '{}', now())",
-            [
-                id.clone().into(),
-                scope.project_id().into(),
-                scope.account_scope_id().into(),
-                ACCOUNT_ID.into(),
-                number.into(),
-                conversation.into(),
-                contact.into(),
-                private.into(),
-                message_type.into(),
-                content.into(),
-            ],
-        )
-        .await;
-        id
-    }
-
-    /// One integer.
-    pub async fn scalar(&self, sql: &str) -> i64 {
-        self.db
-            .query_one_raw(Statement::from_string(
-                self.db.get_database_backend(),
-                sql.to_owned(),
-            ))
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"))
-            .expect("one row")
-            .try_get_by_index::<i64>(0)
-            .expect("an integer")
-    }
-
-    /// One text (or null).
-    pub async fn text(&self, sql: &str) -> Option<String> {
-        self.db
-            .query_one_raw(Statement::from_string(
-                self.db.get_database_backend(),
-                sql.to_owned(),
-            ))
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"))
-            .expect("one row")
-            .try_get_by_index::<Option<String>>(0)
-            .expect("a text")
-    }
-
-    /// Runs `sql`, expecting success.
-    pub async fn run(&self, sql: &str) {
-        self.db
-            .execute_unprepared(sql)
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    }
-}
 
 /// Who wrote an ingested message, and how.
 #[derive(Debug, Clone, Copy)]
@@ -236,17 +40,6 @@ pub enum Written {
     PrivateNote,
     /// An agent's reply.
     Outgoing,
-}
-
-/// Runs a statement with values.
-pub async fn exec<const N: usize>(db: &DatabaseConnection, sql: &str, values: [DbValue; N]) {
-    db.execute_raw(Statement::from_sql_and_values(
-        db.get_database_backend(),
-        sql,
-        values,
-    ))
-    .await
-    .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 /// A Chatwoot account with one API inbox, one agent and, per `(contact, display id)`, a
@@ -357,8 +150,8 @@ impl Fixture {
         let (other_contact, _) = test
             .mirror(&scope, ACCOUNT_ID, CONTACTS[1].0, CONTACTS[1].1)
             .await;
-        let author = test.member(&scope, "author").await;
-        let approver = test.member(&scope, "approver").await;
+        let author = test.member(&scope, "author").await.actor;
+        let approver = test.member(&scope, "approver").await.actor;
         Self {
             test,
             fake,
@@ -456,7 +249,7 @@ impl Fixture {
     /// A message's status.
     pub async fn status(&self, id: Uuid) -> String {
         self.test
-            .text(&format!(
+            .optional_text(&format!(
                 "select status from outbound_messages where id = '{id}'"
             ))
             .await
@@ -499,4 +292,112 @@ pub fn marker(message: &Message) -> Option<String> {
         .get(server::domain::outbound::sender::MARKER_KEY)
         .and_then(|v| v.as_str())
         .map(str::to_owned)
+}
+
+/// The Chatwoot mirror as ingestion writes it: a contact with its conversation, and messages.
+#[allow(async_fn_in_trait)]
+pub trait OutboundFixtures {
+    /// Mirrors Chatwoot contact `contact` (of `account`) and its conversation `display` as
+    /// ingestion writes them; returns their global ids.
+    async fn mirror(
+        &self,
+        scope: &Scope,
+        account: i64,
+        contact: i64,
+        display: i64,
+    ) -> (String, String);
+    /// A message of `conversation` (by `contact`, or an agent's) written by ingestion.
+    async fn inbound(
+        &self,
+        scope: &Scope,
+        number: i64,
+        conversation: &str,
+        contact: &str,
+        written: Written,
+        content: &str,
+    ) -> String;
+}
+
+impl OutboundFixtures for TestDb {
+    /// Mirrors Chatwoot contact `contact` (of `account`) and its conversation `display` as
+    /// ingestion writes them; returns their global ids.
+    async fn mirror(
+        &self,
+        scope: &Scope,
+        account: i64,
+        contact: i64,
+        display: i64,
+    ) -> (String, String) {
+        let contact_id = format!("cwc:{}:{account}:{contact}", scope.project_id());
+        let conversation_id = format!("cw:{}:{account}:{display}", scope.project_id());
+        exec(
+            &self.db,
+            "insert into cw_contacts (id, project_id, account_scope_id, account_id, contact_id, \
+               name, data) values ($1, $2, $3, $4, $5, $6, '{}')",
+            [
+                contact_id.clone().into(),
+                scope.project_id().into(),
+                scope.account_scope_id().into(),
+                account.into(),
+                contact.into(),
+                format!("Contact {contact}").into(),
+            ],
+        )
+        .await;
+        exec(
+            &self.db,
+            "insert into cw_conversations (id, project_id, account_scope_id, account_id, \
+               conversation_id, contact_global_id, inbox_id, status, data, updated_at) \
+             values ($1, $2, $3, $4, $5, $6, 1, 'open', '{}', now())",
+            [
+                conversation_id.clone().into(),
+                scope.project_id().into(),
+                scope.account_scope_id().into(),
+                account.into(),
+                display.into(),
+                contact_id.clone().into(),
+            ],
+        )
+        .await;
+        (contact_id, conversation_id)
+    }
+
+    /// A message of `conversation` (by `contact`, or an agent's) written by ingestion.
+    async fn inbound(
+        &self,
+        scope: &Scope,
+        number: i64,
+        conversation: &str,
+        contact: &str,
+        written: Written,
+        content: &str,
+    ) -> String {
+        let (message_type, private) = match written {
+            Written::Incoming => ("incoming", false),
+            Written::PrivateNote => ("incoming", true),
+            Written::Outgoing => ("outgoing", false),
+        };
+        let id = format!("cwmsg:{}:{ACCOUNT_ID}:{number}", scope.project_id());
+        exec(
+            &self.db,
+            "insert into cw_messages (id, project_id, account_scope_id, account_id, message_id, \
+               conversation_global_id, contact_global_id, private, message_type, content, \
+               data, created_at) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '{}', now())",
+            [
+                id.clone().into(),
+                scope.project_id().into(),
+                scope.account_scope_id().into(),
+                ACCOUNT_ID.into(),
+                number.into(),
+                conversation.into(),
+                contact.into(),
+                private.into(),
+                message_type.into(),
+                content.into(),
+            ],
+        )
+        .await;
+        id
+    }
 }

@@ -9,6 +9,7 @@ use server::{
     kernel::DomainError,
 };
 
+use crate::helpers::OutboundFixtures;
 use crate::helpers::{Fixture, Written};
 
 fn not_found<T: std::fmt::Debug>(what: &str, result: Result<T, DomainError>) {
@@ -39,7 +40,7 @@ async fn another_scope_gets_not_found_for_this_projects_messages_contacts_and_po
         )
         .await;
     let b = f.test.project("bravo").await;
-    let bob = f.test.member(&b, "bob").await;
+    let bob = f.test.member(&b, "bob").await.actor;
     let db = f.db();
 
     // Act + Assert

@@ -67,7 +67,7 @@ async fn a_paused_campaigns_queued_message_is_deferred_not_sent() {
     );
     assert_eq!(
         f.test
-            .text(&format!(
+            .optional_text(&format!(
                 "select status from campaign_members where id = '{member}'"
             ))
             .await
@@ -103,7 +103,7 @@ async fn a_cancelled_campaigns_message_is_cancelled_and_its_member_skipped() {
     assert!(f.posted_to_first().is_empty());
     assert_eq!(
         f.test
-            .text(&format!(
+            .optional_text(&format!(
                 "select status from campaign_members where id = '{member}'"
             ))
             .await
@@ -138,7 +138,7 @@ async fn a_campaign_message_to_an_opted_out_contact_marks_the_member_opted_out()
     assert_eq!(f.status(message).await, "blocked");
     assert_eq!(
         f.test
-            .text(&format!(
+            .optional_text(&format!(
                 "select status from campaign_members where id = '{member}'"
             ))
             .await

@@ -9,6 +9,7 @@ use server::{
     workers::{JobRegistry, WorkerSettings, execute_one, jobs, queue::Recorded},
 };
 
+use crate::helpers::OutboundFixtures;
 use crate::helpers::{Fixture, Written};
 
 #[tokio::test]

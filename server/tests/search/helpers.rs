@@ -2,114 +2,18 @@
 //! into `cw_messages`, and small query helpers.
 use std::sync::Arc;
 
-use devtools::test_db::FreshDatabase;
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, Value as DbValue};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use server::{
-    config::Config,
-    db,
     domain::search::{Chunker, index::MessageText, index::index_messages_with},
     integrations::embeddings::{EmbeddingProvider, OpenAiOptions, OpenAiProvider},
     kernel::Scope,
 };
-use uuid::Uuid;
 
-use crate::fake_openai::FakeOpenAi;
+use testkit::fake_openai::FakeOpenAi;
+pub use testkit::{TestDb, exec, strings};
 
 /// Chatwoot account id of every test project.
 pub const ACCOUNT_ID: i64 = 7;
-
-/// A database of its own.
-pub struct TestDb {
-    /// Pool on it.
-    pub db: DatabaseConnection,
-    fresh: FreshDatabase,
-}
-
-impl TestDb {
-    /// Creates and migrates a fresh database.
-    pub async fn new() -> Self {
-        let fresh = FreshDatabase::create("test_rag").await;
-        let config = Config {
-            database_url: fresh.url.clone(),
-            db_max_connections: 8,
-            ..Config::default()
-        };
-        let pool = db::connect(&config)
-            .await
-            .expect("connect to test database");
-        db::migrate(&pool, &config).await.expect("migrations apply");
-        Self { db: pool, fresh }
-    }
-
-    /// Drops the database (a failed test leaves its database for inspection).
-    pub async fn drop(self) {
-        self.db.close().await.ok();
-        self.fresh.drop().await;
-    }
-
-    /// A new project (with its own account scope).
-    pub async fn project(&self, key: &str) -> Scope {
-        let project_id = Uuid::new_v4();
-        let scope_id = Uuid::new_v4();
-        exec(
-            &self.db,
-            "insert into account_scopes (id, scope_key, name) values ($1, $2, $2)",
-            [scope_id.into(), format!("{key}-{scope_id}").into()],
-        )
-        .await;
-        exec(
-            &self.db,
-            "insert into projects (id, name, account_scope_id) values ($1, $2, $3)",
-            [project_id.into(), key.into(), scope_id.into()],
-        )
-        .await;
-        Scope::for_project(&self.db, project_id)
-            .await
-            .expect("scope")
-    }
-
-    /// One integer.
-    pub async fn scalar(&self, sql: &str) -> i64 {
-        scalar(&self.db, sql).await
-    }
-}
-
-/// Runs a statement with values.
-pub async fn exec<const N: usize>(db: &DatabaseConnection, sql: &str, values: [DbValue; N]) {
-    db.execute_raw(Statement::from_sql_and_values(
-        db.get_database_backend(),
-        sql,
-        values,
-    ))
-    .await
-    .unwrap_or_else(|e| panic!("{sql}: {e}"));
-}
-
-/// One integer from a query.
-pub async fn scalar(db: &DatabaseConnection, sql: &str) -> i64 {
-    db.query_one_raw(Statement::from_string(
-        db.get_database_backend(),
-        sql.to_owned(),
-    ))
-    .await
-    .unwrap_or_else(|e| panic!("{sql}: {e}"))
-    .expect("one row")
-    .try_get_by_index::<i64>(0)
-    .expect("an integer")
-}
-
-/// Strings from a query's first column.
-pub async fn strings(db: &DatabaseConnection, sql: &str) -> Vec<String> {
-    db.query_all_raw(Statement::from_string(
-        db.get_database_backend(),
-        sql.to_owned(),
-    ))
-    .await
-    .unwrap_or_else(|e| panic!("{sql}: {e}"))
-    .into_iter()
-    .map(|row| row.try_get_by_index::<String>(0).expect("a string"))
-    .collect()
-}
 
 /// `cw:` id of a conversation in `scope`.
 pub fn conversation_id(scope: &Scope, conversation: i64) -> String {

@@ -4,9 +4,10 @@
 //! hybrid search with tenant isolation. Workers are driven batch by batch
 //! (`process_one_batch`); no test sleeps to wait for one.
 // Shared with examples/rag_bench.rs, which uses the parts these tests do not.
-#[allow(dead_code)]
-mod fake_openai;
 mod helpers;
+
+// The fake embeddings server lives in the test-support crate; tests name it from the root.
+use testkit::fake_openai;
 
 mod chunking;
 mod local_model;

@@ -19,6 +19,7 @@ use server::{
     kernel::{Actor, DomainError, Scope},
 };
 
+use crate::helpers::CrmFixtures;
 use crate::helpers::{TestDb, exec};
 
 #[derive(Deserialize)]
@@ -423,7 +424,7 @@ async fn rules_raise_actions_once_with_reason_and_evidence() {
     // Arrange
     let test = TestDb::new().await;
     let scope = test.project("p").await;
-    let owner = test.member(&scope, "owner").await;
+    let owner = test.member(&scope, "owner").await.id;
     let (account, contact, conversation) = customer(&test, &scope, 1).await;
     exec(
         &test.db,
@@ -586,7 +587,7 @@ async fn the_lifecycle_is_audited_and_refuses_steps_it_does_not_allow() {
     // Arrange
     let test = TestDb::new().await;
     let scope = test.project("p").await;
-    let user = test.member(&scope, "seller").await;
+    let user = test.member(&scope, "seller").await.id;
     let actor = Actor::new(format!("user:{user}"), Some(user));
     let (_, contact, conversation) = customer(&test, &scope, 1).await;
     let m1 = message(

@@ -13,6 +13,7 @@ use server::{
 };
 use uuid::Uuid;
 
+use crate::helpers::CrmFixtures;
 use crate::helpers::{TestDb, exec};
 
 /// The fixed `now` every score is computed at.
@@ -334,7 +335,7 @@ async fn custom_weights_change_the_score_and_are_audited() {
     // Arrange: one risk signal and nothing else.
     let test = TestDb::new().await;
     let scope = test.project("p").await;
-    let user = test.member(&scope, "admin").await;
+    let user = test.member(&scope, "admin").await.id;
     let actor = Actor::new(format!("user:{user}"), Some(user));
     let account = test.account(&scope, "Acme", None).await;
     test.signal_row(
@@ -820,7 +821,7 @@ async fn people_acknowledge_resolve_and_dismiss_items_with_audit() {
     // Arrange
     let test = TestDb::new().await;
     let scope = test.project("p").await;
-    let user = test.member(&scope, "csm").await;
+    let user = test.member(&scope, "csm").await.id;
     let actor = Actor::new(format!("user:{user}"), Some(user));
     let acme = test.account(&scope, "Acme", None).await;
     let globex = test.account(&scope, "Globex", None).await;

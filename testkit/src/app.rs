@@ -1,5 +1,6 @@
-//! `spawn_app()`: a fresh, migrated database, a fake Telegram, and the full router exercised
-//! with `oneshot`; plus ways to call the API as anonymous, a session, or a token.
+//! `spawn_app()`: a fresh, migrated database with the demo workspace, a fake Telegram, and the
+//! full router exercised with `oneshot`; plus ways to call the API as anonymous, a session, or a
+//! token, and a small Chatwoot mirror to search and list.
 use axum::{
     Router,
     body::Body,
@@ -7,7 +8,7 @@ use axum::{
 };
 use devtools::fake_telegram::FakeTelegram;
 use http_body_util::BodyExt;
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
 use server::{
     AppState, build_router,
@@ -16,6 +17,8 @@ use server::{
     domain::identity::demo,
 };
 use tower::ServiceExt;
+
+use crate::database::FreshDatabase;
 
 /// Bot token the fake Telegram accepts.
 pub const BOT_TOKEN: &str = "test-bot-token";
@@ -33,35 +36,14 @@ pub struct TestApp {
     /// The fake Telegram the app sends PINs to.
     pub telegram: FakeTelegram,
     /// The test's own database.
-    database: String,
+    database: FreshDatabase,
 }
 
 impl Drop for TestApp {
     /// Drops the test's database when the test passed (a failed test keeps it to inspect).
-    /// Drop cannot await, and the test's runtime may be the one blocked here, so the drop runs
-    /// on a thread with a runtime of its own.
     fn drop(&mut self) {
-        if std::thread::panicking() {
-            return;
-        }
-        let name = self.database.clone();
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a runtime for the cleanup");
-            runtime.block_on(async {
-                if let Ok(admin) = Database::connect(admin_url()).await {
-                    let _ = admin
-                        .execute_unprepared(&format!("drop database if exists {name} with (force)"))
-                        .await;
-                    admin.close().await.ok();
-                }
-            });
-        })
-        .join();
-        if dropped.is_err() {
-            eprintln!("could not drop the test database {}", self.database);
+        if !std::thread::panicking() {
+            self.database.drop_blocking();
         }
     }
 }
@@ -90,36 +72,16 @@ pub enum As<'a> {
     Token(&'a str),
 }
 
-fn admin_url() -> String {
-    std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5433/postgres".to_owned())
-}
-
-fn with_database(url: &str, name: &str) -> String {
-    let (base, _) = url
-        .rsplit_once('/')
-        .expect("DATABASE_URL has a database path");
-    format!("{base}/{name}")
-}
-
 /// A fresh database, migrated and seeded with the demo workspace, served in `env`.
 pub async fn spawn_app_in(env: AppEnv) -> TestApp {
-    let name = format!("test_{}", uuid::Uuid::new_v4().simple());
-    let admin = Database::connect(admin_url())
-        .await
-        .expect("test database server reachable");
-    admin
-        .execute_unprepared(&format!("create database {name}"))
-        .await
-        .expect("create test database");
-    admin.close().await.ok();
+    let database = FreshDatabase::create("test").await;
 
-    let telegram = FakeTelegram::start("127.0.0.1:0".parse().unwrap(), BOT_TOKEN)
+    let telegram = FakeTelegram::start(([127, 0, 0, 1], 0).into(), BOT_TOKEN)
         .await
         .expect("fake telegram starts");
     let config = Config {
         app_env: env,
-        database_url: with_database(&admin_url(), &name),
+        database_url: database.url.clone(),
         db_max_connections: 5,
         telegram_bot_token: Some(BOT_TOKEN.to_owned()),
         telegram_api_base: telegram.base_url(),
@@ -139,7 +101,7 @@ pub async fn spawn_app_in(env: AppEnv) -> TestApp {
         router,
         db: pool,
         telegram,
-        database: name,
+        database,
     }
 }
 

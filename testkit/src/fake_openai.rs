@@ -5,7 +5,7 @@
 //! rate limit (inputs per second, token bucket) that answers 429 with the exact wait.
 //! It records calls, batch sizes, and how often each text was embedded.
 //!
-//! Shared by the `rag` tests and `examples/rag_bench.rs` (included with `#[path]`).
+//! Used by the `search` tests and `examples/rag_bench.rs`.
 use std::{
     collections::{HashMap, VecDeque},
     net::SocketAddr,
