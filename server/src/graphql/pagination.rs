@@ -1,7 +1,8 @@
 //! Relay cursor helpers shared by every connection: opaque cursors and `first` validation.
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
+
+use crate::kernel::page::{decode_cursor, encode_cursor, micros, parse_micros};
 
 /// Page size when `first` is omitted.
 pub const DEFAULT_PAGE_SIZE: i32 = 20;
@@ -29,19 +30,16 @@ pub fn page_size(first: Option<i32>) -> Result<u64, PaginationError> {
 
 /// Encodes a (timestamp, id) keyset position as an opaque cursor.
 pub fn encode_time_id(at: DateTime<Utc>, id: Uuid) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}|{}", at.timestamp_micros(), id))
+    encode_cursor(&[&micros(Some(at)), &id.to_string()])
 }
 
 /// Decodes a cursor made by [`encode_time_id`].
 pub fn decode_time_id(cursor: &str) -> Result<(DateTime<Utc>, Uuid), PaginationError> {
-    let raw = URL_SAFE_NO_PAD
-        .decode(cursor)
-        .map_err(|_| PaginationError::BadCursor)?;
-    let text = String::from_utf8(raw).map_err(|_| PaginationError::BadCursor)?;
-    let (micros, id) = text.split_once('|').ok_or(PaginationError::BadCursor)?;
-    let micros: i64 = micros.parse().map_err(|_| PaginationError::BadCursor)?;
-    let at = DateTime::from_timestamp_micros(micros).ok_or(PaginationError::BadCursor)?;
-    let id = Uuid::parse_str(id).map_err(|_| PaginationError::BadCursor)?;
+    let [at, id] = decode_cursor::<2>(cursor).ok_or(PaginationError::BadCursor)?;
+    let at = parse_micros(&at)
+        .flatten()
+        .ok_or(PaginationError::BadCursor)?;
+    let id = Uuid::parse_str(&id).map_err(|_| PaginationError::BadCursor)?;
     Ok((at, id))
 }
 

@@ -1,13 +1,16 @@
 //! Reading the Chatwoot mirror: contacts, conversations (filtered, newest activity first) and a
 //! conversation's messages (oldest first), with keyset pagination and total counts. Every
 //! query is filtered by the scope's project.
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use entity::{cw_contacts, cw_conversations, cw_messages};
 use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult, Statement, Value as DbValue};
 use serde_json::Value;
 
-use crate::kernel::{DomainError, Page, Scope, error::DomainResult};
+use crate::kernel::{
+    DomainError, Page, Scope,
+    error::DomainResult,
+    page::{decode_cursor, encode_cursor, micros, parse_micros},
+};
 
 /// A keyset position: the sort time of the last row seen (none for rows without one) and
 /// its id.
@@ -22,23 +25,15 @@ pub struct Cursor {
 impl Cursor {
     /// An opaque string for clients.
     pub fn encode(&self) -> String {
-        let at = self
-            .at
-            .map_or_else(|| "-".to_owned(), |t| t.timestamp_micros().to_string());
-        URL_SAFE_NO_PAD.encode(format!("{at}|{}", self.id))
+        encode_cursor(&[&micros(self.at), &self.id])
     }
 
     /// Reads a string made by [`Cursor::encode`]; `None` for anything else.
     pub fn decode(cursor: &str) -> Option<Self> {
-        let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).ok()?).ok()?;
-        let (at, id) = raw.split_once('|')?;
-        let at = match at {
-            "-" => None,
-            micros => Some(DateTime::from_timestamp_micros(micros.parse().ok()?)?),
-        };
+        let [at, id] = decode_cursor::<2>(cursor)?;
         Some(Self {
-            at,
-            id: id.to_owned(),
+            at: parse_micros(&at)?,
+            id,
         })
     }
 }

@@ -10,7 +10,6 @@
 //! a live action of the same rule, so five pricing questions make one task, not five. Only
 //! signals of the last [`SIGNAL_WINDOW_DAYS`] days raise actions: a back-fill of old history
 //! must not flood the inbox.
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use entity::{enums::NbaStatus, next_best_actions};
 use sea_orm::{
@@ -20,6 +19,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::kernel::page::{decode_cursor, encode_cursor, micros, parse_micros};
 use crate::kernel::{
     Actor, Page,
     checks::optional_text,
@@ -357,27 +357,22 @@ pub struct NbaCursor {
 impl NbaCursor {
     /// An opaque string for clients.
     pub fn encode(&self) -> String {
-        let due = self
-            .due_at
-            .map_or_else(|| "-".to_owned(), |t| t.timestamp_micros().to_string());
-        URL_SAFE_NO_PAD.encode(format!("a|{}|{}|{due}", self.id, self.priority))
+        encode_cursor(&[
+            "a",
+            &self.id.to_string(),
+            &self.priority.to_string(),
+            &micros(self.due_at),
+        ])
     }
 
     /// Reads a string made by [`NbaCursor::encode`].
     pub fn decode(cursor: &str) -> Option<Self> {
-        let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).ok()?).ok()?;
-        let mut parts = raw.split('|');
-        (parts.next()? == "a").then_some(())?;
-        let id = Uuid::parse_str(parts.next()?).ok()?;
-        let priority = parts.next()?.parse().ok()?;
-        let due_at = match parts.next()? {
-            "-" => None,
-            micros => Some(DateTime::from_timestamp_micros(micros.parse().ok()?)?),
-        };
+        let [kind, id, priority, due] = decode_cursor::<4>(cursor)?;
+        (kind == "a").then_some(())?;
         Some(Self {
-            priority,
-            due_at,
-            id,
+            priority: priority.parse().ok()?,
+            due_at: parse_micros(&due)?,
+            id: Uuid::parse_str(&id).ok()?,
         })
     }
 }

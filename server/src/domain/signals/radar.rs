@@ -16,7 +16,6 @@
 //!
 //! People acknowledge, resolve or dismiss items ([`acknowledge`], [`resolve`], [`dismiss`]),
 //! each recorded in the audit trail.
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use entity::{
     enums::{RiskItemStatus, RiskKind},
@@ -30,6 +29,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::kernel::page::{decode_cursor, encode_cursor};
 use crate::kernel::{
     DomainError, Scope,
     audit::{self, AuditEntry, EvidenceRef},
@@ -143,20 +143,22 @@ impl RadarCursor {
     /// An opaque string for clients.
     pub fn encode(&self) -> String {
         // The score's bits, so the keyset compares exactly what is stored.
-        URL_SAFE_NO_PAD.encode(format!("{}|{:x}", self.id, self.risk_score.to_bits()))
+        encode_cursor(&[
+            &self.id.to_string(),
+            &format!("{:x}", self.risk_score.to_bits()),
+        ])
     }
 
     /// Reads a string made by [`RadarCursor::encode`]; `None` for anything else.
     pub fn decode(cursor: &str) -> Option<Self> {
-        let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).ok()?).ok()?;
-        let (id, bits) = raw.split_once('|')?;
-        let risk_score = f64::from_bits(u64::from_str_radix(bits, 16).ok()?);
+        let [id, bits] = decode_cursor::<2>(cursor)?;
+        let risk_score = f64::from_bits(u64::from_str_radix(&bits, 16).ok()?);
         if !risk_score.is_finite() {
             return None;
         }
         Some(Self {
             risk_score,
-            id: Uuid::parse_str(id).ok()?,
+            id: Uuid::parse_str(&id).ok()?,
         })
     }
 }

@@ -35,7 +35,6 @@ use std::{
     sync::LazyLock,
 };
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use entity::{
     enums::{SignalDetector, SignalStatus, SignalType},

@@ -1,5 +1,6 @@
 //! Reading and triaging signals: listings with keyset paging, status changes, attaching a contact's signals to its account.
 use super::*;
+use crate::kernel::page::{decode_cursor, encode_cursor, micros, parse_micros};
 
 /// Listing filter (all given conditions must hold).
 #[derive(Debug, Clone, Default)]
@@ -30,17 +31,17 @@ pub struct SignalCursor {
 impl SignalCursor {
     /// An opaque string for clients.
     pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(format!("s|{}|{}", self.id, self.at.timestamp_micros()))
+        encode_cursor(&["s", &self.id.to_string(), &micros(Some(self.at))])
     }
 
     /// Reads a string made by [`SignalCursor::encode`].
     pub fn decode(cursor: &str) -> Option<Self> {
-        let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).ok()?).ok()?;
-        let mut parts = raw.split('|');
-        (parts.next()? == "s").then_some(())?;
-        let id = Uuid::parse_str(parts.next()?).ok()?;
-        let at = DateTime::from_timestamp_micros(parts.next()?.parse().ok()?)?;
-        Some(Self { at, id })
+        let [kind, id, at] = decode_cursor::<3>(cursor)?;
+        (kind == "s").then_some(())?;
+        Some(Self {
+            at: parse_micros(&at)??,
+            id: Uuid::parse_str(&id).ok()?,
+        })
     }
 }
 
