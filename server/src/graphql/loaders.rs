@@ -86,19 +86,6 @@ impl Loader<MemberKey> for MemberLoader {
     }
 }
 
-/// The member `user_id` of `scope`'s project, if there is one.
-pub async fn member(
-    ctx: &async_graphql::Context<'_>,
-    scope: Scope,
-    user_id: Option<Uuid>,
-) -> async_graphql::Result<Option<crate::graphql::identity::projects_types::ProjectMember>> {
-    let Some(user_id) = user_id else {
-        return Ok(None);
-    };
-    let loader = ctx.data::<async_graphql::dataloader::DataLoader<MemberLoader>>()?;
-    Ok(loader.load_one((scope, user_id)).await?.map(Into::into))
-}
-
 /// Key of a CRM account lookup: (the project's scope, account id).
 pub type AccountKey = (Scope, Uuid);
 
@@ -121,20 +108,4 @@ impl Loader<AccountKey> for AccountLoader {
         )
         .await
     }
-}
-
-/// The account `id` of `scope`'s project, if there is one.
-pub async fn account(
-    ctx: &async_graphql::Context<'_>,
-    scope: Scope,
-    id: Option<Uuid>,
-) -> async_graphql::Result<Option<crate::graphql::crm::types::CrmAccount>> {
-    let Some(id) = id else {
-        return Ok(None);
-    };
-    let loader = ctx.data::<async_graphql::dataloader::DataLoader<AccountLoader>>()?;
-    Ok(loader
-        .load_one((scope, id))
-        .await?
-        .map(|a| crate::graphql::crm::types::CrmAccount::new(a, scope)))
 }

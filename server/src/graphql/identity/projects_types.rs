@@ -3,8 +3,11 @@ use async_graphql::{Enum, ID, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::enums::MemberRole;
 
+use uuid::Uuid;
+
 use crate::domain::identity::{members::Member, projects::Project};
 use crate::graphql::identity::types::User;
+use crate::kernel::Scope;
 
 /// A project: one team's workspace, isolated from every other.
 #[derive(SimpleObject, Debug, Clone)]
@@ -72,4 +75,18 @@ impl From<Member> for ProjectMember {
             joined_at: m.joined_at,
         }
     }
+}
+
+/// The member `user_id` of `scope`'s project, if there is one.
+pub async fn member_of(
+    ctx: &async_graphql::Context<'_>,
+    scope: Scope,
+    user_id: Option<Uuid>,
+) -> async_graphql::Result<Option<ProjectMember>> {
+    let Some(user_id) = user_id else {
+        return Ok(None);
+    };
+    let loader =
+        ctx.data::<async_graphql::dataloader::DataLoader<crate::graphql::loaders::MemberLoader>>()?;
+    Ok(loader.load_one((scope, user_id)).await?.map(Into::into))
 }

@@ -244,7 +244,7 @@ impl OfferNode {
 
     /// The account it is for.
     async fn account(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<CrmAccount>> {
-        crate::graphql::loaders::account(ctx, self.scope, self.inner.account_id).await
+        crate::graphql::crm::types::account_of(ctx, self.scope, self.inner.account_id).await
     }
 
     /// The opportunity it belongs to.

@@ -45,7 +45,7 @@ async fn account_of(
     scope: Scope,
     account: Option<Uuid>,
 ) -> async_graphql::Result<Option<CrmAccount>> {
-    crate::graphql::loaders::account(ctx, scope, account).await
+    crate::graphql::crm::types::account_of(ctx, scope, account).await
 }
 
 /// What a signal says about the customer.
@@ -422,7 +422,7 @@ impl NextBestActionNode {
     ) -> async_graphql::Result<Option<crate::graphql::identity::projects_types::ProjectMember>>
     {
         let assignee = self.assignee_user_id.as_ref().and_then(|i| i.parse().ok());
-        crate::graphql::loaders::member(ctx, self.scope, assignee).await
+        crate::graphql::identity::projects_types::member_of(ctx, self.scope, assignee).await
     }
 }
 

@@ -112,7 +112,7 @@ impl CrmAccount {
     ) -> async_graphql::Result<Option<crate::graphql::identity::projects_types::ProjectMember>>
     {
         let owner = self.owner_user_id.as_ref().and_then(|i| i.parse().ok());
-        crate::graphql::loaders::member(ctx, self.scope, owner).await
+        crate::graphql::identity::projects_types::member_of(ctx, self.scope, owner).await
     }
 
     /// The account's newest health score, if it has one.
@@ -231,4 +231,21 @@ impl AccountContact {
             .await?
             .map(Into::into))
     }
+}
+
+/// The account `id` of `scope`'s project, if there is one.
+pub async fn account_of(
+    ctx: &async_graphql::Context<'_>,
+    scope: Scope,
+    id: Option<Uuid>,
+) -> async_graphql::Result<Option<CrmAccount>> {
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    let loader = ctx
+        .data::<async_graphql::dataloader::DataLoader<crate::graphql::loaders::AccountLoader>>()?;
+    Ok(loader
+        .load_one((scope, id))
+        .await?
+        .map(|a| CrmAccount::new(a, scope)))
 }

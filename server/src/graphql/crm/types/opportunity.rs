@@ -113,12 +113,17 @@ impl OpportunityNode {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<crate::graphql::identity::projects_types::ProjectMember>>
     {
-        crate::graphql::loaders::member(ctx, self.scope, self.inner.owner_user_id).await
+        crate::graphql::identity::projects_types::member_of(
+            ctx,
+            self.scope,
+            self.inner.owner_user_id,
+        )
+        .await
     }
 
     /// Its account.
     pub(super) async fn account(&self, ctx: &Context<'_>) -> async_graphql::Result<CrmAccount> {
-        crate::graphql::loaders::account(ctx, self.scope, Some(self.inner.account_id))
+        crate::graphql::crm::types::account_of(ctx, self.scope, Some(self.inner.account_id))
             .await?
             .ok_or_else(|| crate::kernel::DomainError::NotFound("account").into_gql())
     }
@@ -180,7 +185,8 @@ impl OpportunityStageEvent {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<crate::graphql::identity::projects_types::ProjectMember>>
     {
-        crate::graphql::loaders::member(ctx, self.scope, self.changed_by_uuid).await
+        crate::graphql::identity::projects_types::member_of(ctx, self.scope, self.changed_by_uuid)
+            .await
     }
 }
 
