@@ -239,8 +239,8 @@ pub struct AccountChoices {
     pub opportunities: Vec<Named>,
 }
 
-#[cfg(feature = "ssr")]
-mod ops {
+/// The capability's typed GraphQL operations (both builds: pages render their types).
+pub mod ops {
     operations!("graphql/offers.graphql":
         OffersQuery,
         OfferQuery,

@@ -259,8 +259,8 @@ impl CampaignDraft {
     }
 }
 
-#[cfg(feature = "ssr")]
-mod ops {
+/// The capability's typed GraphQL operations (both builds: pages render their types).
+pub mod ops {
     operations!("graphql/campaigns.graphql":
         PreviewSegmentQuery,
         SaveCampaignSegmentMutation,
