@@ -145,7 +145,7 @@ pub(crate) fn with_csrf<V: IntoView + 'static>(
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match state.session.await {
-                    Ok(Some(session)) => inner(session.csrf_token).into_any(),
+                    Ok(Some(session)) => inner(session.csrf_token()).into_any(),
                     _ => ().into_any(),
                 }
             })}
