@@ -289,13 +289,11 @@ pub async fn list_campaigns(
     use convert::*;
     use ops::*;
 
-    let status = nonblank(status)
-        .map(|s| parse("status", &s, CAMPAIGN_STATUSES))
-        .transpose()?;
+    let (status, after) = status_filter(status, after, CAMPAIGN_STATUSES)?;
     let page = crate::api::executor::run::<CampaignsQuery>(campaigns_query::Variables {
         status,
-        first: Some(25),
-        after: nonblank(after),
+        first: Some(LISTING_PAGE),
+        after,
     })
     .await?
     .campaigns;
