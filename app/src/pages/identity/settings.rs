@@ -120,7 +120,7 @@ fn SyncSection(csrf: String) -> impl IntoView {
                             <p class="muted">"Bind a Chatwoot account above to start syncing."</p>
                         }.into_any(),
                         Ok(rows) => rows.into_iter().map(|r| {
-                            let state = match (&r.pending, r.last_status.as_deref()) {
+                            let state = match (&r.pending_status, r.last_status()) {
                                 (Some(p), _) => format!("sync {p}"),
                                 (None, Some(s)) => format!("last run {s}"),
                                 (None, None) => "never synced".to_owned(),
@@ -131,12 +131,12 @@ fn SyncSection(csrf: String) -> impl IntoView {
                                     <dt>"State"</dt><dd data-testid="sync-state">{state}</dd>
                                     <dt>"Last run"</dt><dd>{format!(
                                         "{} · {} rows{}",
-                                        r.last_started.clone().unwrap_or_else(|| "—".to_owned()).get(..19).unwrap_or("—").replace('T', " "),
-                                        r.last_processed,
-                                        if r.last_counts.is_empty() { String::new() } else { format!(" ({})", r.last_counts) }
+                                        r.last_started().unwrap_or_else(|| "—".to_owned()).get(..19).unwrap_or("—").replace('T', " "),
+                                        r.last_processed(),
+                                        if r.last_counts().is_empty() { String::new() } else { format!(" ({})", r.last_counts()) }
                                     )}</dd>
-                                    <dt>"Synced up to"</dt><dd>{r.watermark.clone().unwrap_or_else(|| "—".to_owned())}</dd>
-                                    {r.last_error.clone().or(r.pending_error.clone()).map(|e| view! {
+                                    <dt>"Synced up to"</dt><dd>{r.watermark_at.clone().unwrap_or_else(|| "—".to_owned())}</dd>
+                                    {r.last_error().or(r.pending_error.clone()).map(|e| view! {
                                         <dt>"Error"</dt><dd class="form-error">{e}</dd>
                                     })}
                                 </dl>
