@@ -28,6 +28,22 @@ pub fn parse<E: DeserializeOwned>(
         .map_err(|_| ApiError::Internal)
 }
 
+/// Rows a listing page asks for.
+pub const LISTING_PAGE: i64 = 25;
+
+/// A listing's filter from its page's query: the status (one of `table`, blank for any) and
+/// the cursor (blank for the first page).
+pub fn status_filter<E: DeserializeOwned>(
+    status: Option<String>,
+    after: Option<String>,
+    table: &[(&str, &str)],
+) -> Result<(Option<E>, Option<String>), ApiError> {
+    let status = nonblank(status)
+        .map(|s| parse("status", &s, table))
+        .transpose()?;
+    Ok((status, nonblank(after)))
+}
+
 /// Blank form fields mean "not given".
 pub fn nonblank(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())

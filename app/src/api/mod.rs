@@ -2,8 +2,8 @@
 //! typed GraphQL operation through the in-process executor, so the UI has exactly the
 //! permissions an API client has.
 /// Declares the typed operations of one GraphQL file (`$path`, relative to app/), with the
-/// schema's custom scalars in scope for the generated types.
-#[cfg(feature = "ssr")]
+/// schema's custom scalars in scope for the generated types. Both builds have them: the
+/// server functions return the generated response types and the pages render them.
 macro_rules! operations {
     ($path:tt: $($name:ident),* $(,)?) => {
         pub use crate::api::scalars::*;
@@ -13,7 +13,7 @@ macro_rules! operations {
             #[graphql(
                 schema_path = "../server/schema.graphql",
                 query_path = $path,
-                response_derives = "Debug"
+                response_derives = "Debug, Clone, PartialEq, Serialize, Deserialize"
             )]
             pub struct $name;
         )*
@@ -31,7 +31,6 @@ pub mod identity;
 pub mod offers;
 pub mod outbound;
 pub mod records;
-#[cfg(feature = "ssr")]
 pub mod scalars;
 pub mod search;
 pub mod signals;

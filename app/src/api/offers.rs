@@ -239,8 +239,8 @@ pub struct AccountChoices {
     pub opportunities: Vec<Named>,
 }
 
-#[cfg(feature = "ssr")]
-mod ops {
+/// The capability's typed GraphQL operations (both builds: pages render their types).
+pub mod ops {
     operations!("graphql/offers.graphql":
         OffersQuery,
         OfferQuery,
@@ -268,13 +268,11 @@ pub async fn list_offers(
     use convert::*;
     use ops::*;
 
-    let status = nonblank(status)
-        .map(|s| parse("status", &s, OFFER_STATUSES))
-        .transpose()?;
+    let (status, after) = status_filter(status, after, OFFER_STATUSES)?;
     let page = crate::api::executor::run::<OffersQuery>(offers_query::Variables {
         status,
-        first: Some(25),
-        after: nonblank(after),
+        first: Some(LISTING_PAGE),
+        after,
     })
     .await?
     .offers;

@@ -146,8 +146,8 @@ pub fn window_words(seconds: i64) -> String {
     }
 }
 
-#[cfg(feature = "ssr")]
-mod ops {
+/// The capability's typed GraphQL operations (both builds: pages render their types).
+pub mod ops {
     operations!("graphql/outbound.graphql":
         OutboundMessagesQuery,
         CreateOutboundMessageMutation,

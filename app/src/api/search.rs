@@ -117,8 +117,8 @@ impl EmbeddingPanel {
     }
 }
 
-#[cfg(feature = "ssr")]
-mod ops {
+/// The capability's typed GraphQL operations (both builds: pages render their types).
+pub mod ops {
     operations!("graphql/search.graphql":
         SearchQuery,
         EmbeddingStatusQuery,

@@ -20,6 +20,11 @@ pub fn words(value: &str) -> String {
     }
 }
 
+/// The date (YYYY-MM-DD) of an RFC 3339 time.
+pub fn date(rfc3339: &str) -> &str {
+    rfc3339.get(..10).unwrap_or(rfc3339)
+}
+
 /// A query-string value, percent-encoded.
 pub fn query_escape(value: &str) -> String {
     value

@@ -53,9 +53,9 @@ fn UserBar() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match state.session.await {
                         Ok(Some(session)) => {
-                            let csrf = session.csrf_token.clone();
+                            let csrf = session.csrf_token();
                             let switch_csrf = csrf.clone();
-                            let active = session.active_project.as_ref().map(|p| p.id.clone()).unwrap_or_default();
+                            let active = session.me.active_project.as_ref().map(|p| p.id.clone()).unwrap_or_default();
                             view! {
                                 <ActionForm action=switch attr:class="switcher">
                                     <label class="sr-only" for="project-switcher">"Project"</label>
@@ -68,7 +68,7 @@ fn UserBar() -> impl IntoView {
                                     <input type="hidden" name="csrf" value=switch_csrf/>
                                     <button type="submit" class="btn-small">"Switch"</button>
                                 </ActionForm>
-                                <span class="username" data-testid="username">{session.username.clone()}</span>
+                                <span class="username" data-testid="username">{session.me.username.clone()}</span>
                                 <ActionForm action=logout>
                                     <input type="hidden" name="csrf" value=csrf/>
                                     <button type="submit" class="btn-small">"Log out"</button>

@@ -22,6 +22,32 @@ pub(crate) fn query_param(key: &'static str) -> Memo<Option<String>> {
     })
 }
 
+/// A listing's status filter: a GET form on `/{listing}` choosing one of `table` (the API
+/// value and its label), blank for all states. Ids and test ids are `{listing}-status` and
+/// `{listing}-filter`.
+#[component]
+pub(crate) fn StatusFilter(
+    listing: &'static str,
+    table: &'static [(&'static str, &'static str)],
+    status: Memo<Option<String>>,
+) -> impl IntoView {
+    let id = format!("{listing}-status");
+    view! {
+        <form class="form inline" method="get" action=format!("/{listing}") data-testid=format!("{listing}-filter")>
+            <div class="field">
+                <label for=id.clone()>"Status"</label>
+                <select id=id name="status">
+                    <option value="" selected=move || status.get().is_none()>"All states"</option>
+                    {table.iter().map(|(v, l)| view! {
+                        <option value=*v selected=move || status.get().as_deref() == Some(*v)>{*l}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <button type="submit" class="btn-small">"Apply"</button>
+        </form>
+    }
+}
+
 /// The editor's draft carried in the URL (`?draft=` JSON), if any.
 pub(crate) fn draft_param<T>() -> Memo<Option<T>>
 where
@@ -145,7 +171,7 @@ pub(crate) fn with_csrf<V: IntoView + 'static>(
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match state.session.await {
-                    Ok(Some(session)) => inner(session.csrf_token).into_any(),
+                    Ok(Some(session)) => inner(session.csrf_token()).into_any(),
                     _ => ().into_any(),
                 }
             })}

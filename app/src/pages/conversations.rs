@@ -240,7 +240,7 @@ fn ConversationCrm(crm: Resource<Result<ConversationAccountView, ServerFnError>>
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 let csrf = match state.session.await {
-                    Ok(Some(s)) => s.csrf_token,
+                    Ok(Some(s)) => s.csrf_token(),
                     _ => String::new(),
                 };
                 match crm.await {

@@ -29,11 +29,11 @@ pub fn SearchPage() -> impl IntoView {
         <Transition fallback=|| view! { <Loading label="Loading…"/> }>
             {move || Suspend::new(async move {
                 match state.session.await {
-                    Ok(Some(session)) if session.active_project.is_some() => {
+                    Ok(Some(session)) if session.me.active_project.is_some() => {
                         view! {
                             <div class="search-layout">
                                 <div class="search-main"><SearchForm/><SearchResults/></div>
-                                <EmbeddingStatusPanel csrf=session.csrf_token/>
+                                <EmbeddingStatusPanel csrf=session.csrf_token()/>
                             </div>
                         }.into_any()
                     }

@@ -259,8 +259,8 @@ impl CampaignDraft {
     }
 }
 
-#[cfg(feature = "ssr")]
-mod ops {
+/// The capability's typed GraphQL operations (both builds: pages render their types).
+pub mod ops {
     operations!("graphql/campaigns.graphql":
         PreviewSegmentQuery,
         SaveCampaignSegmentMutation,
@@ -289,13 +289,11 @@ pub async fn list_campaigns(
     use convert::*;
     use ops::*;
 
-    let status = nonblank(status)
-        .map(|s| parse("status", &s, CAMPAIGN_STATUSES))
-        .transpose()?;
+    let (status, after) = status_filter(status, after, CAMPAIGN_STATUSES)?;
     let page = crate::api::executor::run::<CampaignsQuery>(campaigns_query::Variables {
         status,
-        first: Some(25),
-        after: nonblank(after),
+        first: Some(LISTING_PAGE),
+        after,
     })
     .await?
     .campaigns;

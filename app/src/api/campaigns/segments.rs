@@ -1,66 +1,11 @@
 //! The campaign segment builder's model: a flat list of conditions combined with ALL or ANY
-//! (each optionally negated), converted to and from the API's segment tree (one key per node,
-//! snake_case: `{"and": [...]}`, `{"or": [...]}`, `{"not": {...}}` and the leaves). Trees the
-//! list cannot express are edited as JSON instead. Pure functions, used by the server
-//! functions and the pages alike.
+//! (each optionally negated), converted to and from the segment tree the API takes (defined
+//! once, with its labels, in the `segment-tree` crate). Trees the list cannot express are
+//! edited as JSON instead. Pure functions, used by the server functions and the pages alike.
+pub use segment_tree::{ACCOUNT_FIELDS, BANDS, CONTACT_KEYS, LEAF_KINDS, OPS, SIGNAL_KINDS};
+use segment_tree::{AccountField, HealthBand, Op, Segment, SignalType, label, to_json};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
-
-/// Leaf kinds (API node name, label).
-pub const LEAF_KINDS: &[(&str, &str)] = &[
-    ("contact_attribute", "Contact attribute"),
-    ("account_attribute", "Account attribute"),
-    ("chatwoot_label", "Conversation label"),
-    ("inbox", "Inbox"),
-    ("health_band", "Account health band"),
-    ("signal", "Signal"),
-    ("last_activity", "Last activity"),
-    ("has_email", "Has an email address"),
-];
-
-/// Text comparisons (API value, label).
-pub const OPS: &[(&str, &str)] = &[
-    ("eq", "equals"),
-    ("contains", "contains"),
-    ("exists", "is present"),
-];
-
-/// Account fields a condition can compare (API value, label).
-pub const ACCOUNT_FIELDS: &[(&str, &str)] = &[
-    ("name", "Name"),
-    ("domain", "Domain"),
-    ("industry", "Industry"),
-    ("status", "Status"),
-];
-
-/// Health bands (API value, label).
-pub const BANDS: &[(&str, &str)] = &[
-    ("healthy", "Healthy"),
-    ("at_risk", "At risk"),
-    ("critical", "Critical"),
-];
-
-/// Signal types (API value, label).
-pub const SIGNAL_KINDS: &[(&str, &str)] = &[
-    ("pricing_question", "Pricing question"),
-    ("buying_intent", "Buying intent"),
-    ("churn_risk", "Churn risk"),
-    ("complaint", "Complaint"),
-    ("competitor_mention", "Competitor mention"),
-    ("upsell", "Upsell"),
-    ("other", "Other"),
-];
-
-/// Contact attribute keys offered as suggestions (the field takes any key).
-pub const CONTACT_KEYS: &[&str] = &[
-    "name",
-    "email",
-    "phone_number",
-    "identifier",
-    "additional.city",
-    "additional.country",
-    "additional.company_name",
-];
+use serde_json::Value;
 
 fn is_blank(s: &str) -> bool {
     s.trim().is_empty()
@@ -153,144 +98,155 @@ impl ConditionDraft {
             .is_some_and(|v| !v.is_empty() && v != "false")
     }
 
-    /// The leaf as the API's JSON, or what is missing (`n` is its 1-based number).
-    fn leaf(&self, n: usize) -> Result<Value, String> {
-        let days = |what: &str| -> Result<i64, String> {
+    /// The leaf as the API's tree, or what is missing (`n` is its 1-based number).
+    fn leaf(&self, n: usize) -> Result<Segment, String> {
+        let days = |what: &str| -> Result<i32, String> {
             self.days
                 .trim()
-                .parse::<i64>()
+                .parse::<i32>()
                 .ok()
                 .filter(|d| *d > 0)
                 .ok_or_else(|| format!("condition {n}: {what} needs a whole number of days"))
         };
-        let compare = |name: &str, subject: (&str, &str)| -> Result<Value, String> {
-            let op = if self.op.is_empty() { "eq" } else { &self.op };
-            let mut node = Map::new();
-            node.insert(subject.0.to_owned(), json!(subject.1.trim()));
-            node.insert("op".to_owned(), json!(op));
-            if op != "exists" {
-                if is_blank(&self.value) {
-                    return Err(format!("condition {n}: enter the value to compare with"));
-                }
-                node.insert("value".to_owned(), json!(self.value.trim()));
+        let or_default = |value: &'_ str, default: &'static str| -> String {
+            if value.is_empty() { default } else { value }.to_owned()
+        };
+        fn named<T>(
+            n: usize,
+            what: &str,
+            name: String,
+            from_name: fn(&str) -> Option<T>,
+        ) -> Result<T, String> {
+            from_name(&name).ok_or_else(|| format!("condition {n}: unknown {what} {name:?}"))
+        }
+        let compare = || -> Result<(Op, Option<String>), String> {
+            let op = named(n, "comparison", or_default(&self.op, "eq"), Op::from_name)?;
+            if op == Op::Exists {
+                return Ok((op, None));
             }
-            Ok(json!({ name: Value::Object(node) }))
+            if is_blank(&self.value) {
+                return Err(format!("condition {n}: enter the value to compare with"));
+            }
+            Ok((op, Some(self.value.trim().to_owned())))
         };
         match self.kind.as_str() {
             "contact_attribute" => {
                 if is_blank(&self.key) {
                     return Err(format!("condition {n}: enter the attribute key"));
                 }
-                compare("contact_attribute", ("key", &self.key))
+                let (op, value) = compare()?;
+                Ok(Segment::ContactAttribute {
+                    key: self.key.trim().to_owned(),
+                    op,
+                    value,
+                })
             }
             "account_attribute" => {
-                let field = if self.field.is_empty() {
-                    "name"
-                } else {
-                    &self.field
-                };
-                compare("account_attribute", ("field", field))
+                let field = or_default(&self.field, "name");
+                let (op, value) = compare()?;
+                Ok(Segment::AccountAttribute {
+                    field: named(n, "field", field, AccountField::from_name)?,
+                    op,
+                    value,
+                })
             }
             "chatwoot_label" => {
                 if is_blank(&self.label) {
                     return Err(format!("condition {n}: enter the label"));
                 }
-                Ok(json!({ "chatwoot_label": { "label": self.label.trim() } }))
+                Ok(Segment::ChatwootLabel {
+                    label: self.label.trim().to_owned(),
+                })
             }
             "inbox" => {
-                let id = self
+                let inbox_id = self
                     .inbox_id
                     .trim()
                     .parse::<i64>()
                     .map_err(|_| format!("condition {n}: enter the inbox number"))?;
-                Ok(json!({ "inbox": { "inbox_id": id } }))
+                Ok(Segment::Inbox { inbox_id })
             }
-            "health_band" => {
-                let band = if self.band.is_empty() {
-                    "critical"
-                } else {
-                    &self.band
-                };
-                Ok(json!({ "health_band": { "band": band } }))
-            }
+            "health_band" => Ok(Segment::HealthBand {
+                band: named(
+                    n,
+                    "band",
+                    or_default(&self.band, "critical"),
+                    HealthBand::from_name,
+                )?,
+            }),
             "signal" => {
-                let kind = if self.signal_type.is_empty() {
-                    "buying_intent"
-                } else {
-                    &self.signal_type
-                };
-                Ok(json!({ "signal": { "type": kind, "within_days": days("a signal")? } }))
+                let signal_type = or_default(&self.signal_type, "buying_intent");
+                let within_days = days("a signal")?;
+                Ok(Segment::Signal {
+                    signal_type: named(n, "signal type", signal_type, SignalType::from_name)?,
+                    within_days,
+                })
             }
             "last_activity" => {
                 let d = days("last activity")?;
-                if self.when == "older" {
-                    Ok(json!({ "last_activity": { "older_than_days": d } }))
+                Ok(if self.when == "older" {
+                    Segment::LastActivity {
+                        within_days: None,
+                        older_than_days: Some(d),
+                    }
                 } else {
-                    Ok(json!({ "last_activity": { "within_days": d } }))
-                }
+                    Segment::LastActivity {
+                        within_days: Some(d),
+                        older_than_days: None,
+                    }
+                })
             }
-            "has_email" => Ok(json!({ "has_email": {} })),
+            "has_email" => Ok(Segment::HasEmail {}),
             other => Err(format!("condition {n}: unknown kind {other:?}")),
         }
     }
 
-    /// The condition read from a leaf node, if it is one the form can show.
-    fn from_leaf(node: &Value) -> Option<Self> {
-        let (name, body) = single_key(node)?;
-        let text = |key: &str| {
-            body.get(key)
-                .map(|v| match v {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                })
-                .unwrap_or_default()
-        };
+    /// The condition read from a leaf, if it is one the form can show.
+    fn from_leaf(node: &Segment) -> Option<Self> {
         let mut c = Self {
-            kind: name.to_owned(),
+            kind: node.name(),
             ..Self::default()
         };
-        match name {
-            "contact_attribute" => {
-                c.key = text("key");
-                c.op = text("op");
-                c.value = text("value");
+        match node {
+            Segment::ContactAttribute { key, op, value } => {
+                c.key = key.clone();
+                c.op = op.name();
+                c.value = value.clone().unwrap_or_default();
             }
-            "account_attribute" => {
-                c.field = text("field");
-                c.op = text("op");
-                c.value = text("value");
+            Segment::AccountAttribute { field, op, value } => {
+                c.field = field.name();
+                c.op = op.name();
+                c.value = value.clone().unwrap_or_default();
             }
-            "chatwoot_label" => c.label = text("label"),
-            "inbox" => c.inbox_id = text("inbox_id"),
-            "health_band" => c.band = text("band"),
-            "signal" => {
-                c.signal_type = text("type");
-                c.days = text("within_days");
+            Segment::ChatwootLabel { label } => c.label = label.clone(),
+            Segment::Inbox { inbox_id } => c.inbox_id = inbox_id.to_string(),
+            Segment::HealthBand { band } => c.band = band.name(),
+            Segment::Signal {
+                signal_type,
+                within_days,
+            } => {
+                c.signal_type = signal_type.name();
+                c.days = within_days.to_string();
             }
-            "last_activity" => {
-                if body.get("older_than_days").is_some() {
-                    c.when = "older".to_owned();
-                    c.days = text("older_than_days");
-                } else {
-                    c.when = "within".to_owned();
-                    c.days = text("within_days");
-                }
+            Segment::LastActivity {
+                within_days,
+                older_than_days,
+            } => {
+                let (when, days) = match older_than_days {
+                    Some(days) => ("older", Some(days)),
+                    None => ("within", within_days.as_ref()),
+                };
+                c.when = when.to_owned();
+                c.days = days.map(i32::to_string).unwrap_or_default();
             }
-            "has_email" => {}
-            _ => return None,
+            Segment::HasEmail {} => {}
+            Segment::And(_) | Segment::Or(_) | Segment::Not(_) => return None,
         }
         Some(c)
     }
 
     /// The condition in words.
     pub fn describe(&self) -> String {
-        let label = |table: &[(&str, &str)], v: &str| {
-            table
-                .iter()
-                .find(|(k, _)| *k == v)
-                .map(|(_, l)| (*l).to_owned())
-                .unwrap_or_else(|| v.to_owned())
-        };
         let compare = |subject: String| {
             if self.op == "exists" {
                 format!("{subject} is present")
@@ -330,15 +286,6 @@ impl ConditionDraft {
     }
 }
 
-/// The key and body of a one-key object.
-fn single_key(node: &Value) -> Option<(&str, &Value)> {
-    let object = node.as_object()?;
-    if object.len() != 1 {
-        return None;
-    }
-    object.iter().next().map(|(k, v)| (k.as_str(), v))
-}
-
 /// The segment builder's state.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -363,7 +310,7 @@ impl SegmentDraft {
         for (i, c) in self.conditions.iter().enumerate() {
             let leaf = c.leaf(i + 1)?;
             children.push(if c.negated() {
-                json!({ "not": leaf })
+                Segment::Not(Box::new(leaf))
             } else {
                 leaf
             });
@@ -372,25 +319,25 @@ impl SegmentDraft {
             if children.is_empty() {
                 return Err("add at least one condition to match any of".to_owned());
             }
-            Ok(json!({ "or": children }))
+            Ok(to_json(&Segment::Or(children)))
         } else {
-            Ok(json!({ "and": children }))
+            Ok(to_json(&Segment::And(children)))
         }
     }
 
     /// The form's state for a tree, when the form can show it: an and/or of leaves and
     /// negated leaves, or a lone (negated) leaf.
     pub fn from_definition(definition: &Value) -> Option<Self> {
-        let (name, body) = single_key(definition)?;
-        let (combine, children): (&str, Vec<&Value>) = match name {
-            "and" => ("all", body.as_array()?.iter().collect()),
-            "or" => ("any", body.as_array()?.iter().collect()),
-            _ => ("all", vec![definition]),
+        let tree: Segment = serde_json::from_value(definition.clone()).ok()?;
+        let (combine, children): (&str, Vec<&Segment>) = match &tree {
+            Segment::And(children) => ("all", children.iter().collect()),
+            Segment::Or(children) => ("any", children.iter().collect()),
+            _ => ("all", vec![&tree]),
         };
         let conditions = children
             .into_iter()
-            .map(|child| match single_key(child) {
-                Some(("not", inner)) => ConditionDraft::from_leaf(inner).map(|mut c| {
+            .map(|child| match child {
+                Segment::Not(inner) => ConditionDraft::from_leaf(inner).map(|mut c| {
                     c.negate = Some("true".to_owned());
                     c
                 }),
@@ -423,6 +370,8 @@ pub fn describe_definition(definition: &Value) -> String {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     fn city(value: &str) -> ConditionDraft {
@@ -523,7 +472,7 @@ mod tests {
             ..ConditionDraft::new_default()
         };
         assert_eq!(
-            exists.leaf(1).unwrap(),
+            to_json(&exists.leaf(1).unwrap()),
             json!({ "contact_attribute": { "key": "additional.city", "op": "exists" } })
         );
     }

@@ -5,8 +5,8 @@ pub mod threads;
 
 pub use self::{sources::*, threads::*};
 
-#[cfg(feature = "ssr")]
-mod ops {
+/// The capability's typed GraphQL operations (both builds: pages render their types).
+pub mod ops {
     operations!("graphql/conversations.graphql":
         ConversationsQuery,
         ThreadQuery,

@@ -1,81 +1,70 @@
 //! The project's Chatwoot sources: binding one, and where each one's sync stands.
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use super::ops;
 
-/// Where one source's sync stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SyncRow {
-    /// Source id.
-    pub source_id: String,
-    /// Chatwoot account.
-    pub account_id: i64,
-    /// Chatwoot URL.
-    pub base_url: String,
-    /// queued | running, when a sync is pending.
-    pub pending: Option<String>,
-    /// The pending job's last error (it retries).
-    pub pending_error: Option<String>,
-    /// Latest run: running | ok | failed.
-    pub last_status: Option<String>,
-    /// Rows the latest run wrote.
-    pub last_processed: i32,
-    /// Per-kind counts of the latest run.
-    pub last_counts: String,
-    /// The latest run's error.
-    pub last_error: Option<String>,
-    /// Latest run's start (RFC 3339).
-    pub last_started: Option<String>,
-    /// Newest activity synced (RFC 3339).
-    pub watermark: Option<String>,
-}
+use super::ops::sync_status_query::{
+    SyncStatusQuerySyncStatus, SyncStatusQuerySyncStatusLatestRun,
+};
 
-impl SyncRow {
+/// Where one source's sync stands, read off the API's answer.
+impl SyncStatusQuerySyncStatus {
     /// A sync is queued or running: the view keeps refreshing.
     pub fn in_progress(&self) -> bool {
-        self.pending.is_some() || self.last_status.as_deref() == Some("running")
+        self.pending_status.is_some() || self.last_status() == Some("running")
+    }
+
+    /// Latest run: running | ok | failed.
+    pub fn last_status(&self) -> Option<&str> {
+        self.run().map(|r| r.status.as_str())
+    }
+
+    /// Rows the latest run wrote.
+    pub fn last_processed(&self) -> i32 {
+        self.run().map_or(0, |r| r.processed_count as i32)
+    }
+
+    /// Per-kind counts of the latest run (`kind: n, ...`).
+    pub fn last_counts(&self) -> String {
+        self.run()
+            .and_then(|r| r.meta.get("counts"))
+            .and_then(|c| c.as_object())
+            .map(|c| {
+                c.iter()
+                    .map(|(k, v)| format!("{k}: {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
+    }
+
+    /// The latest run, if any.
+    fn run(&self) -> Option<&SyncStatusQuerySyncStatusLatestRun> {
+        self.latest_run.as_ref()
+    }
+
+    /// The latest run's error.
+    pub fn last_error(&self) -> Option<String> {
+        self.run().and_then(|r| r.error.clone())
+    }
+
+    /// Latest run's start (RFC 3339).
+    pub fn last_started(&self) -> Option<String> {
+        self.run().map(|r| r.started_at.clone())
     }
 }
 
 /// Sync status of every source of the working project.
 #[server(endpoint = "conversations/sync-status")]
-pub async fn sync_status() -> Result<Vec<SyncRow>, ServerFnError> {
+pub async fn sync_status() -> Result<Vec<SyncStatusQuerySyncStatus>, ServerFnError> {
     use ops::*;
 
-    let rows = crate::api::executor::run::<SyncStatusQuery>(sync_status_query::Variables {})
-        .await?
-        .sync_status;
-    Ok(rows
-        .into_iter()
-        .map(|s| {
-            let run = s.latest_run;
-            SyncRow {
-                source_id: s.source_id,
-                account_id: s.account_id,
-                base_url: s.base_url,
-                pending: s.pending_status,
-                pending_error: s.pending_error,
-                last_status: run.as_ref().map(|r| r.status.clone()),
-                last_processed: run.as_ref().map_or(0, |r| r.processed_count as i32),
-                last_counts: run
-                    .as_ref()
-                    .and_then(|r| r.meta.get("counts").cloned())
-                    .and_then(|c| c.as_object().cloned())
-                    .map(|c| {
-                        c.iter()
-                            .map(|(k, v)| format!("{k}: {v}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    })
-                    .unwrap_or_default(),
-                last_error: run.as_ref().and_then(|r| r.error.clone()),
-                last_started: run.map(|r| r.started_at),
-                watermark: s.watermark_at,
-            }
-        })
-        .collect())
+    Ok(
+        crate::api::executor::run::<SyncStatusQuery>(sync_status_query::Variables {})
+            .await?
+            .sync_status,
+    )
 }
 
 /// Queues a sync of a source now.

@@ -275,8 +275,8 @@ pub struct OpportunityDetail {
     pub stages: Vec<(String, String)>,
 }
 
-#[cfg(feature = "ssr")]
-mod ops {
+/// The capability's typed GraphQL operations (both builds: pages render their types).
+pub mod ops {
     operations!("graphql/crm.graphql":
         CrmAccountsQuery,
         CrmAccountQuery,

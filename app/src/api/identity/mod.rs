@@ -7,8 +7,8 @@ pub mod signup;
 
 pub use self::{projects::*, session::*, settings::*, signup::*};
 
-#[cfg(feature = "ssr")]
-mod ops {
+/// The capability's typed GraphQL operations (both builds: pages render their types).
+pub mod ops {
     operations!("graphql/identity.graphql":
         SessionQuery,
         MyProjectsQuery,

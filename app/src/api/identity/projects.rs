@@ -1,28 +1,23 @@
 //! The projects the user belongs to, and starting a new one.
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-
-use super::session::ProjectChoice;
 
 #[cfg(feature = "ssr")]
 use super::ops;
+use super::ops::{
+    create_project_mutation::CreateProjectMutationCreateProject,
+    projects_query::ProjectsQueryProjectsEdgesNode,
+};
 
-/// A project row as the projects page shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProjectSummary {
-    /// Project id.
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// RFC 3339 creation time (for `<time datetime>`).
-    pub created_at: String,
+impl ProjectsQueryProjectsEdgesNode {
     /// Creation date for display (YYYY-MM-DD).
-    pub created_on: String,
+    pub fn created_on(&self) -> &str {
+        crate::api::text::date(&self.created_at)
+    }
 }
 
 /// Lists the projects visible to the caller (every page, in creation order).
 #[server(endpoint = "identity/projects")]
-pub async fn list_projects() -> Result<Vec<ProjectSummary>, ServerFnError> {
+pub async fn list_projects() -> Result<Vec<ProjectsQueryProjectsEdgesNode>, ServerFnError> {
     use ops::{ProjectsQuery, projects_query};
 
     /// Page size the projects page asks for; the API caps pages at 100.
@@ -38,19 +33,7 @@ pub async fn list_projects() -> Result<Vec<ProjectSummary>, ServerFnError> {
         .await
         .map_err(|e| ServerFnError::new(e.to_string()))?;
         let connection = data.projects;
-        out.extend(connection.edges.into_iter().map(|edge| {
-            let node = edge.node;
-            ProjectSummary {
-                created_on: node
-                    .created_at
-                    .get(..10)
-                    .unwrap_or(&node.created_at)
-                    .to_owned(),
-                id: node.id,
-                name: node.name,
-                created_at: node.created_at,
-            }
-        }));
+        out.extend(connection.edges.into_iter().map(|edge| edge.node));
         if !connection.page_info.has_next_page {
             break;
         }
@@ -64,7 +47,10 @@ pub async fn list_projects() -> Result<Vec<ProjectSummary>, ServerFnError> {
 
 /// Creates a project owned by the user and switches to it.
 #[server(endpoint = "identity/create-project")]
-pub async fn create_project(name: String, csrf: String) -> Result<ProjectChoice, ServerFnError> {
+pub async fn create_project(
+    name: String,
+    csrf: String,
+) -> Result<CreateProjectMutationCreateProject, ServerFnError> {
     use ops::*;
 
     let created = crate::api::executor::run_mutation::<CreateProjectMutation>(
@@ -82,8 +68,5 @@ pub async fn create_project(name: String, csrf: String) -> Result<ProjectChoice,
         &csrf,
     )
     .await?;
-    Ok(ProjectChoice {
-        id: created.id,
-        name: created.name,
-    })
+    Ok(created)
 }

@@ -5,28 +5,25 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use super::ops;
 
-/// A project the user can switch to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProjectChoice {
-    /// Project id.
-    pub id: String,
-    /// Name.
-    pub name: String,
+use super::ops::{
+    my_projects_query::MyProjectsQueryProjectsEdgesNode, session_query::SessionQueryMe,
+};
+
+/// What the frame needs about the signed-in user: who (with the working project) and every
+/// project they belong to, as the API answers them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// The user and the working project, if one is selected.
+    pub me: SessionQueryMe,
+    /// Every project the user belongs to.
+    pub projects: Vec<MyProjectsQueryProjectsEdgesNode>,
 }
 
-/// What the frame needs about the signed-in user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionInfo {
-    /// Login name.
-    pub username: String,
-    /// Instance administrator.
-    pub is_admin: bool,
+impl SessionInfo {
     /// Token to send with every form that changes something.
-    pub csrf_token: String,
-    /// The working project, if one is selected.
-    pub active_project: Option<ProjectChoice>,
-    /// Every project the user belongs to.
-    pub projects: Vec<ProjectChoice>,
+    pub fn csrf_token(&self) -> String {
+        self.me.csrf_token.clone().unwrap_or_default()
+    }
 }
 
 /// The signed-in user, or `None` for a visitor.
@@ -46,25 +43,13 @@ pub async fn current_session() -> Result<Option<SessionInfo>, ServerFnError> {
         })
         .await?
         .projects;
-        projects.extend(page.edges.into_iter().map(|e| ProjectChoice {
-            id: e.node.id,
-            name: e.node.name,
-        }));
+        projects.extend(page.edges.into_iter().map(|e| e.node));
         match page.page_info.end_cursor {
             Some(cursor) if page.page_info.has_next_page => after = Some(cursor),
             _ => break,
         }
     }
-    Ok(Some(SessionInfo {
-        username: me.username,
-        is_admin: me.is_admin,
-        csrf_token: me.csrf_token.unwrap_or_default(),
-        active_project: me.active_project.map(|p| ProjectChoice {
-            id: p.id,
-            name: p.name,
-        }),
-        projects,
-    }))
+    Ok(Some(SessionInfo { me, projects }))
 }
 
 /// Signs in and goes to the projects page. Works as a plain form post before the wasm loads.

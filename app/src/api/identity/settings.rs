@@ -1,155 +1,94 @@
 //! Project settings: the Chatwoot source, Telegram status, API tokens and the audit log.
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use super::ops;
 
-/// A bound Chatwoot account (secrets are never sent back).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SourceRow {
-    /// Source id.
-    pub id: String,
-    /// Chatwoot account id.
-    pub account_id: i64,
-    /// Chatwoot base URL.
-    pub base_url: String,
-    /// Path to give Chatwoot as the webhook URL.
-    pub webhook_path: String,
-    /// An access token is stored.
-    pub has_api_access_token: bool,
-    /// A webhook secret is stored.
-    pub has_webhook_secret: bool,
-    /// Signatures required.
-    pub verify_signatures: bool,
+use super::ops::{
+    audit_events_query::{AuditEventsQueryAuditEvents, AuditEventsQueryAuditEventsEdgesNode},
+    create_api_token_mutation::CreateApiTokenMutationCreateApiToken,
+    create_telegram_bind_code_mutation::CreateTelegramBindCodeMutationCreateTelegramBindCode,
+    settings_query::{self, SettingsQueryApiTokens},
+};
+use crate::api::text::date;
+
+impl settings_query::ResponseData {
+    /// The working project's name.
+    pub fn project_name(&self) -> String {
+        self.me
+            .as_ref()
+            .and_then(|me| me.active_project.as_ref())
+            .map(|p| p.name.clone())
+            .unwrap_or_default()
+    }
+
+    /// Whether the viewer is an instance admin.
+    pub fn is_admin(&self) -> bool {
+        self.me.as_ref().is_some_and(|me| me.is_admin)
+    }
 }
 
-/// A token row (never the secret).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TokenRow {
-    /// Token id.
-    pub id: String,
-    /// Label.
-    pub name: String,
-    /// Recognisable prefix.
-    pub prefix: String,
+impl SettingsQueryApiTokens {
     /// Created (date).
-    pub created_on: String,
+    pub fn created_on(&self) -> &str {
+        date(&self.created_at)
+    }
+
     /// Last used (date), if ever.
-    pub last_used_on: Option<String>,
+    pub fn last_used_on(&self) -> Option<&str> {
+        self.last_used_at.as_deref().map(date)
+    }
+
     /// Expires (date), if set.
-    pub expires_on: Option<String>,
-    /// Revoked.
-    pub revoked: bool,
+    pub fn expires_on(&self) -> Option<&str> {
+        self.expires_at.as_deref().map(date)
+    }
+
+    /// Whether it was revoked.
+    pub fn revoked(&self) -> bool {
+        self.revoked_at.is_some()
+    }
 }
 
-/// Everything the settings page shows at once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SettingsView {
-    /// Project name.
-    pub project_name: String,
-    /// The viewer is an instance admin.
-    pub is_admin: bool,
-    /// Bound sources.
-    pub sources: Vec<SourceRow>,
-    /// The viewer's tokens.
-    pub tokens: Vec<TokenRow>,
-    /// A bot token is configured.
-    pub telegram_bot_configured: bool,
-    /// The owner chat is bound.
-    pub telegram_owner_bound: bool,
-}
+impl AuditEventsQueryAuditEventsEdgesNode {
+    /// On what: `kind id`, `kind`, or nothing.
+    pub fn target(&self) -> String {
+        match (&self.target_kind, &self.target_id) {
+            (Some(kind), Some(id)) => format!("{kind} {id}"),
+            (Some(kind), None) => kind.clone(),
+            _ => String::new(),
+        }
+    }
 
-/// A token just created: its secret, shown once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CreatedTokenView {
-    /// Label.
-    pub name: String,
-    /// The full secret.
-    pub token: String,
-}
-
-/// A Telegram bind code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BindCodeView {
-    /// What to send to the bot.
-    pub bot_command: String,
-    /// Expiry (RFC 3339).
-    pub expires_at: String,
-}
-
-/// One audit row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditRow {
-    /// Event id.
-    pub id: String,
-    /// When (RFC 3339).
-    pub at: String,
-    /// Who.
-    pub actor: String,
-    /// What.
-    pub action: String,
-    /// On what.
-    pub target: String,
     /// Evidence references, `kind:id`.
-    pub evidence: Vec<String>,
+    pub fn evidence_refs(&self) -> Vec<String> {
+        self.evidence
+            .iter()
+            .map(|r| format!("{}:{}", r.kind, r.id))
+            .collect()
+    }
 }
 
-/// A page of the audit log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditPageView {
-    /// Rows, newest first.
-    pub rows: Vec<AuditRow>,
+impl AuditEventsQueryAuditEvents {
     /// Cursor for the next page.
-    pub next: Option<String>,
-    /// Matching rows in all.
-    pub total: i64,
-}
-
-#[cfg(feature = "ssr")]
-fn date(rfc3339: &str) -> String {
-    rfc3339.get(..10).unwrap_or(rfc3339).to_owned()
+    pub fn next(&self) -> Option<String> {
+        self.page_info
+            .end_cursor
+            .clone()
+            .filter(|_| self.page_info.has_next_page)
+    }
 }
 
 /// The settings of the working project.
 #[server(endpoint = "identity/settings")]
-pub async fn load_settings() -> Result<SettingsView, ServerFnError> {
+pub async fn load_settings() -> Result<settings_query::ResponseData, ServerFnError> {
     use ops::*;
 
     let data = crate::api::executor::run::<SettingsQuery>(settings_query::Variables {}).await?;
-    let me = data.me.ok_or(crate::api::ApiError::Unauthenticated)?;
-    Ok(SettingsView {
-        project_name: me.active_project.map(|p| p.name).unwrap_or_default(),
-        is_admin: me.is_admin,
-        sources: data
-            .project_sources
-            .into_iter()
-            .map(|s| SourceRow {
-                id: s.id,
-                account_id: s.account_id,
-                base_url: s.base_url,
-                webhook_path: s.webhook_path,
-                has_api_access_token: s.has_api_access_token,
-                has_webhook_secret: s.has_webhook_secret,
-                verify_signatures: s.verify_signatures,
-            })
-            .collect(),
-        tokens: data
-            .api_tokens
-            .into_iter()
-            .map(|t| TokenRow {
-                id: t.id,
-                name: t.name,
-                prefix: t.prefix,
-                created_on: date(&t.created_at),
-                last_used_on: t.last_used_at.as_deref().map(date),
-                expires_on: t.expires_at.as_deref().map(date),
-                revoked: t.revoked_at.is_some(),
-            })
-            .collect(),
-        telegram_bot_configured: data.telegram_status.bot_configured,
-        telegram_owner_bound: data.telegram_status.owner_bound,
-    })
+    if data.me.is_none() {
+        return Err(crate::api::ApiError::Unauthenticated.into());
+    }
+    Ok(data)
 }
 
 /// Creates an API token; its secret is returned this once.
@@ -158,7 +97,7 @@ pub async fn create_token(
     name: String,
     expires_in_days: Option<String>,
     csrf: String,
-) -> Result<CreatedTokenView, ServerFnError> {
+) -> Result<CreateApiTokenMutationCreateApiToken, ServerFnError> {
     use ops::*;
 
     let expires_in_days = match expires_in_days
@@ -184,10 +123,7 @@ pub async fn create_token(
     )
     .await?
     .create_api_token;
-    Ok(CreatedTokenView {
-        name: created.api_token.name,
-        token: created.token,
-    })
+    Ok(created)
 }
 
 /// Revokes one of the user's tokens.
@@ -205,7 +141,9 @@ pub async fn revoke_token(id: String, csrf: String) -> Result<(), ServerFnError>
 
 /// Makes a code for the owner to send to the bot (admins).
 #[server(endpoint = "identity/telegram-code")]
-pub async fn create_bind_code(csrf: String) -> Result<BindCodeView, ServerFnError> {
+pub async fn create_bind_code(
+    csrf: String,
+) -> Result<CreateTelegramBindCodeMutationCreateTelegramBindCode, ServerFnError> {
     use ops::*;
 
     let code = crate::api::executor::run_mutation::<CreateTelegramBindCodeMutation>(
@@ -214,10 +152,7 @@ pub async fn create_bind_code(csrf: String) -> Result<BindCodeView, ServerFnErro
     )
     .await?
     .create_telegram_bind_code;
-    Ok(BindCodeView {
-        bot_command: code.bot_command,
-        expires_at: code.expires_at,
-    })
+    Ok(code)
 }
 
 /// A page of the working project's audit log, optionally for one action.
@@ -225,7 +160,7 @@ pub async fn create_bind_code(csrf: String) -> Result<BindCodeView, ServerFnErro
 pub async fn audit_page(
     action: Option<String>,
     after: Option<String>,
-) -> Result<AuditPageView, ServerFnError> {
+) -> Result<AuditEventsQueryAuditEvents, ServerFnError> {
     use ops::*;
 
     let filter =
@@ -244,32 +179,5 @@ pub async fn audit_page(
     })
     .await?
     .audit_events;
-    Ok(AuditPageView {
-        rows: page
-            .edges
-            .into_iter()
-            .map(|e| AuditRow {
-                id: e.node.id,
-                at: e.node.created_at,
-                actor: e.node.actor,
-                action: e.node.action,
-                target: match (e.node.target_kind, e.node.target_id) {
-                    (Some(kind), Some(id)) => format!("{kind} {id}"),
-                    (Some(kind), None) => kind,
-                    _ => String::new(),
-                },
-                evidence: e
-                    .node
-                    .evidence
-                    .into_iter()
-                    .map(|r| format!("{}:{}", r.kind, r.id))
-                    .collect(),
-            })
-            .collect(),
-        next: page
-            .page_info
-            .end_cursor
-            .filter(|_| page.page_info.has_next_page),
-        total: page.total_count,
-    })
+    Ok(page)
 }

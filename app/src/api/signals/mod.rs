@@ -298,8 +298,8 @@ pub struct WeightRow {
     pub is_default: bool,
 }
 
-#[cfg(feature = "ssr")]
-mod ops {
+/// The capability's typed GraphQL operations (both builds: pages render their types).
+pub mod ops {
     operations!("graphql/signals.graphql":
         SignalsQuery,
         SetSignalStatusMutation,

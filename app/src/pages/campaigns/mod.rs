@@ -30,8 +30,8 @@ use crate::{
         error_text, field_error,
     },
     components::page::{
-        FieldMessage, GeneralError, StatusBadge, draft_param, error_view, query_param,
-        readable_error,
+        FieldMessage, GeneralError, StatusBadge, StatusFilter, draft_param, error_view,
+        query_param, readable_error,
     },
     components::{
         feedback::{EmptyState, Loading},
@@ -61,18 +61,7 @@ fn Campaigns() -> impl IntoView {
     view! {
         <div class="toolbar">
             <a class="btn-primary" href="/campaigns/new" data-testid="new-campaign">"New campaign"</a>
-            <form class="form inline" method="get" action="/campaigns" data-testid="campaigns-filter">
-                <div class="field">
-                    <label for="campaigns-status">"Status"</label>
-                    <select id="campaigns-status" name="status">
-                        <option value="" selected=move || status.get().is_none()>"All states"</option>
-                        {CAMPAIGN_STATUSES.iter().map(|(v, l)| view! {
-                            <option value=*v selected=move || status.get().as_deref() == Some(*v)>{*l}</option>
-                        }).collect_view()}
-                    </select>
-                </div>
-                <button type="submit" class="btn-small">"Apply"</button>
-            </form>
+            <StatusFilter listing="campaigns" table=CAMPAIGN_STATUSES status/>
         </div>
         {move || after.get().map(|_| view! { <p><a href="/campaigns">"← First page"</a></p> })}
         <Transition fallback=|| view! { <Loading label="Loading campaigns…"/> }>

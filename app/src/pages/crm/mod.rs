@@ -42,8 +42,8 @@ pub(crate) fn with_project<V: IntoView + 'static>(
         <Transition fallback=|| view! { <Loading label="Loading…"/> }>
             {move || Suspend::new(async move {
                 match state.session.await {
-                    Ok(Some(session)) if session.active_project.is_some() => {
-                        inner(session.csrf_token).into_any()
+                    Ok(Some(session)) if session.me.active_project.is_some() => {
+                        inner(session.csrf_token()).into_any()
                     }
                     Ok(Some(_)) => view! {
                         <EmptyState title="No project selected" hint="Create or switch to a project first."/>

@@ -2,7 +2,9 @@
 use leptos::prelude::*;
 
 use crate::{
-    api::identity::{CreateProject, ProjectSummary, list_projects},
+    api::identity::{
+        CreateProject, list_projects, ops::projects_query::ProjectsQueryProjectsEdgesNode,
+    },
     components::{
         feedback::{EmptyState, ErrorPanel, Loading},
         forms::{Field, FormError, action_error},
@@ -19,7 +21,7 @@ pub fn ProjectsPage() -> impl IntoView {
         <Transition fallback=|| view! { <Loading label="Loading…"/> }>
             {move || Suspend::new(async move {
                 match state.session.await {
-                    Ok(Some(session)) => view! { <SignedIn csrf=session.csrf_token/> }.into_any(),
+                    Ok(Some(session)) => view! { <SignedIn csrf=session.csrf_token()/> }.into_any(),
                     Ok(None) => view! {
                         <div class="empty-state">
                             <p class="empty-title">"Sign in to see your projects"</p>
@@ -62,7 +64,7 @@ fn SignedIn(csrf: String) -> impl IntoView {
 }
 
 #[component]
-fn ProjectTable(projects: Vec<ProjectSummary>) -> impl IntoView {
+fn ProjectTable(projects: Vec<ProjectsQueryProjectsEdgesNode>) -> impl IntoView {
     if projects.is_empty() {
         return view! {
             <EmptyState
@@ -82,8 +84,8 @@ fn ProjectTable(projects: Vec<ProjectSummary>) -> impl IntoView {
                     .into_iter()
                     .map(|p| view! {
                         <tr data-project-id=p.id.clone()>
-                            <td>{p.name}</td>
-                            <td><time datetime=p.created_at.clone()>{p.created_on}</time></td>
+                            <td>{p.name.clone()}</td>
+                            <td><time datetime=p.created_at.clone()>{p.created_on().to_owned()}</time></td>
                         </tr>
                     })
                     .collect_view()}

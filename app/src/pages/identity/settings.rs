@@ -7,8 +7,8 @@ use crate::{
         conversations::{BindChatwoot, SyncNow, sync_status},
         error_text,
         identity::{
-            AuditRow, CreateBindCode, CreateToken, RevokeToken, SettingsView, audit_page,
-            load_settings,
+            CreateBindCode, CreateToken, RevokeToken, audit_page, load_settings,
+            ops::{audit_events_query::AuditEventsQueryAuditEventsEdgesNode, settings_query},
         },
     },
     components::{
@@ -27,8 +27,8 @@ pub fn SettingsPage() -> impl IntoView {
         <Transition fallback=|| view! { <Loading label="Loading…"/> }>
             {move || Suspend::new(async move {
                 match state.session.await {
-                    Ok(Some(session)) if session.active_project.is_some() => {
-                        view! { <Settings csrf=session.csrf_token/> }.into_any()
+                    Ok(Some(session)) if session.me.active_project.is_some() => {
+                        view! { <Settings csrf=session.csrf_token()/> }.into_any()
                     }
                     Ok(Some(_)) => view! {
                         <EmptyState title="No project selected" hint="Create or switch to a project first."/>
@@ -70,7 +70,7 @@ fn Settings(csrf: String) -> impl IntoView {
             {move || Suspend::new(async move {
                 match settings.await {
                     Ok(view) => view! {
-                        <p class="muted">"Project: " <strong>{view.project_name.clone()}</strong></p>
+                        <p class="muted">"Project: " <strong>{view.project_name()}</strong></p>
                         <SourceSection view=view.clone() bind csrf=csrf.get_value()/>
                         <TelegramSection view=view.clone() bind_code csrf=csrf.get_value()/>
                         <TokenSection view create_token revoke csrf=csrf.get_value()/>
@@ -120,7 +120,7 @@ fn SyncSection(csrf: String) -> impl IntoView {
                             <p class="muted">"Bind a Chatwoot account above to start syncing."</p>
                         }.into_any(),
                         Ok(rows) => rows.into_iter().map(|r| {
-                            let state = match (&r.pending, r.last_status.as_deref()) {
+                            let state = match (&r.pending_status, r.last_status()) {
                                 (Some(p), _) => format!("sync {p}"),
                                 (None, Some(s)) => format!("last run {s}"),
                                 (None, None) => "never synced".to_owned(),
@@ -131,12 +131,12 @@ fn SyncSection(csrf: String) -> impl IntoView {
                                     <dt>"State"</dt><dd data-testid="sync-state">{state}</dd>
                                     <dt>"Last run"</dt><dd>{format!(
                                         "{} · {} rows{}",
-                                        r.last_started.clone().unwrap_or_else(|| "—".to_owned()).get(..19).unwrap_or("—").replace('T', " "),
-                                        r.last_processed,
-                                        if r.last_counts.is_empty() { String::new() } else { format!(" ({})", r.last_counts) }
+                                        r.last_started().unwrap_or_else(|| "—".to_owned()).get(..19).unwrap_or("—").replace('T', " "),
+                                        r.last_processed(),
+                                        if r.last_counts().is_empty() { String::new() } else { format!(" ({})", r.last_counts()) }
                                     )}</dd>
-                                    <dt>"Synced up to"</dt><dd>{r.watermark.clone().unwrap_or_else(|| "—".to_owned())}</dd>
-                                    {r.last_error.clone().or(r.pending_error.clone()).map(|e| view! {
+                                    <dt>"Synced up to"</dt><dd>{r.watermark_at.clone().unwrap_or_else(|| "—".to_owned())}</dd>
+                                    {r.last_error().or(r.pending_error.clone()).map(|e| view! {
                                         <dt>"Error"</dt><dd class="form-error">{e}</dd>
                                     })}
                                 </dl>
@@ -157,16 +157,16 @@ fn SyncSection(csrf: String) -> impl IntoView {
 
 #[component]
 fn SourceSection(
-    view: SettingsView,
+    view: settings_query::ResponseData,
     bind: ServerAction<BindChatwoot>,
     csrf: String,
 ) -> impl IntoView {
     let error = action_error(bind.value());
-    let bound = !view.sources.is_empty();
+    let bound = !view.project_sources.is_empty();
     view! {
         <section class="panel" data-testid="chatwoot-section">
             <h2>"Chatwoot account"</h2>
-            {view.sources.into_iter().map(|s| view! {
+            {view.project_sources.into_iter().map(|s| view! {
                 <dl class="facts">
                     <dt>"Account"</dt><dd>{s.account_id}" at "{s.base_url}</dd>
                     <dt>"Webhook URL"</dt><dd><code>{s.webhook_path}</code>" (on this server)"</dd>
@@ -198,13 +198,16 @@ fn SourceSection(
 
 #[component]
 fn TelegramSection(
-    view: SettingsView,
+    view: settings_query::ResponseData,
     bind_code: ServerAction<CreateBindCode>,
     csrf: String,
 ) -> impl IntoView {
     let code = move || bind_code.value().get().and_then(|r| r.ok());
     let error = action_error(bind_code.value());
-    let status = match (view.telegram_bot_configured, view.telegram_owner_bound) {
+    let status = match (
+        view.telegram_status.bot_configured,
+        view.telegram_status.owner_bound,
+    ) {
         (false, _) => {
             "No bot is configured on the server; sign-up is off (users are created with `server create-user`)."
         }
@@ -213,7 +216,7 @@ fn TelegramSection(
         }
         (true, true) => "Connected: sign-up PINs go to the owner's Telegram chat.",
     };
-    let is_admin = view.is_admin && view.telegram_bot_configured;
+    let is_admin = view.is_admin() && view.telegram_status.bot_configured;
     view! {
         <section class="panel" data-testid="telegram-section">
             <h2>"Telegram"</h2>
@@ -234,14 +237,14 @@ fn TelegramSection(
 
 #[component]
 fn TokenSection(
-    view: SettingsView,
+    view: settings_query::ResponseData,
     create_token: ServerAction<CreateToken>,
     revoke: ServerAction<RevokeToken>,
     csrf: String,
 ) -> impl IntoView {
     let error = action_error(create_token.value());
     let created = move || create_token.value().get().and_then(|r| r.ok());
-    let tokens = view.tokens;
+    let tokens = view.api_tokens;
     let revoke_csrf = csrf.clone();
     view! {
         <section class="panel" data-testid="tokens-section">
@@ -249,7 +252,7 @@ fn TokenSection(
             <p class="muted">"Send a token as " <code>"Authorization: Bearer <token>"</code> " to " <code>"/graphql"</code> "."</p>
             {move || created().map(|t| view! {
                 <div class="notice" role="status" data-testid="new-token">
-                    <p>"Token “" {t.name} "” created. Copy it now: it will not be shown again."</p>
+                    <p>"Token “" {t.api_token.name} "” created. Copy it now: it will not be shown again."</p>
                     <code class="secret">{t.token}</code>
                 </div>
             })}
@@ -275,15 +278,15 @@ fn TokenSection(
                                 let csrf = revoke_csrf.clone();
                                 view! {
                                     <tr>
-                                        <td>{t.name}</td>
-                                        <td><code>{t.prefix}"…"</code></td>
-                                        <td>{t.created_on}</td>
-                                        <td>{t.last_used_on.unwrap_or_else(|| "never".to_owned())}</td>
-                                        <td>{if t.revoked { "revoked".to_owned() } else {
-                                            t.expires_on.map(|d| format!("active until {d}")).unwrap_or_else(|| "active".to_owned())
+                                        <td>{t.name.clone()}</td>
+                                        <td><code>{t.prefix.clone()}"…"</code></td>
+                                        <td>{t.created_on().to_owned()}</td>
+                                        <td>{t.last_used_on().unwrap_or("never").to_owned()}</td>
+                                        <td>{if t.revoked() { "revoked".to_owned() } else {
+                                            t.expires_on().map(|d| format!("active until {d}")).unwrap_or_else(|| "active".to_owned())
                                         }}</td>
                                         <td>
-                                            {(!t.revoked).then(|| view! {
+                                            {(!t.revoked()).then(|| view! {
                                                 <ActionForm action=revoke>
                                                     <input type="hidden" name="id" value=t.id.clone()/>
                                                     <input type="hidden" name="csrf" value=csrf.clone()/>
@@ -306,7 +309,7 @@ fn TokenSection(
 #[component]
 fn AuditSection() -> impl IntoView {
     let action_filter = RwSignal::new(String::new());
-    let rows = RwSignal::new(Vec::<AuditRow>::new());
+    let rows = RwSignal::new(Vec::<AuditEventsQueryAuditEventsEdgesNode>::new());
     let next = RwSignal::new(None::<String>);
     let total = RwSignal::new(0i64);
     let error = RwSignal::new(None::<String>);
@@ -322,10 +325,10 @@ fn AuditSection() -> impl IntoView {
                         if !appending {
                             r.clear();
                         }
-                        r.extend(page.rows);
+                        r.extend(page.edges.iter().map(|e| e.node.clone()));
                     });
-                    next.set(page.next);
-                    total.set(page.total);
+                    next.set(page.next());
+                    total.set(page.total_count);
                     error.set(None);
                 }
                 Err(e) => error.set(Some(error_text(&e))),
@@ -365,11 +368,11 @@ fn AuditSection() -> impl IntoView {
                 <tbody>
                     <For each=move || rows.get() key=|r| r.id.clone() let:row>
                         <tr>
-                            <td><time datetime=row.at.clone()>{row.at.get(..19).unwrap_or(&row.at).replace('T', " ")}</time></td>
-                            <td>{row.actor}</td>
-                            <td><code>{row.action}</code></td>
-                            <td>{row.target}</td>
-                            <td>{row.evidence.join(", ")}</td>
+                            <td><time datetime=row.created_at.clone()>{row.created_at.get(..19).unwrap_or(&row.created_at).replace('T', " ")}</time></td>
+                            <td>{row.actor.clone()}</td>
+                            <td><code>{row.action.clone()}</code></td>
+                            <td>{row.target()}</td>
+                            <td>{row.evidence_refs().join(", ")}</td>
                         </tr>
                     </For>
                 </tbody>

@@ -22,8 +22,8 @@ use crate::{
         text::words,
     },
     components::page::{
-        FieldMessage, GeneralError, StatusBadge, draft_param, error_view, money, query_param,
-        readable_error,
+        FieldMessage, GeneralError, StatusBadge, StatusFilter, draft_param, error_view, money,
+        query_param, readable_error,
     },
     components::{
         feedback::{EmptyState, Loading},
@@ -54,18 +54,7 @@ fn Offers() -> impl IntoView {
         <div class="toolbar">
             <a class="btn-primary" href="/offers/new" data-testid="new-offer">"New offer"</a>
             <a class="btn-small" href="/offers/approvals">"Approval inbox"</a>
-            <form class="form inline" method="get" action="/offers" data-testid="offers-filter">
-                <div class="field">
-                    <label for="offers-status">"Status"</label>
-                    <select id="offers-status" name="status">
-                        <option value="" selected=move || status.get().is_none()>"All states"</option>
-                        {OFFER_STATUSES.iter().map(|(v, l)| view! {
-                            <option value=*v selected=move || status.get().as_deref() == Some(*v)>{*l}</option>
-                        }).collect_view()}
-                    </select>
-                </div>
-                <button type="submit" class="btn-small">"Apply"</button>
-            </form>
+            <StatusFilter listing="offers" table=OFFER_STATUSES status/>
         </div>
         {move || after.get().map(|_| {
             let href = match status.get() { Some(s) => format!("/offers?status={s}"), None => "/offers".to_owned() };

@@ -2,48 +2,17 @@
 //! contacts, compiled to one parameterised SQL condition (no value is ever spliced into the
 //! SQL text).
 //!
-//! The tree is JSON with one key per node (serde's externally tagged enum, snake_case):
-//!
-//! ```json
-//! { "and": [
-//!     { "contact_attribute": { "key": "additional.city", "op": "eq", "value": "Berlin" } },
-//!     { "or": [ { "chatwoot_label": { "label": "vip" } }, { "inbox": { "inbox_id": 3 } } ] },
-//!     { "not": { "health_band": { "band": "critical" } } },
-//!     { "signal": { "type": "buying_intent", "within_days": 30 } },
-//!     { "last_activity": { "within_days": 14 } },
-//!     { "account_attribute": { "field": "industry", "op": "contains", "value": "retail" } },
-//!     { "has_email": {} }
-//! ] }
-//! ```
-//!
-//! | node | matches a contact ... |
-//! |---|---|
-//! | `and: [..]` | matching every child (an empty list matches everyone) |
-//! | `or: [..]` | matching at least one child (at least one child required) |
-//! | `not: {..}` | not matching the child |
-//! | `contact_attribute {key, op, value}` | whose attribute `key` (`name`, `email`, `phone_number`, `identifier`, `custom.<attr>` for Chatwoot custom attributes, `additional.<attr>` for additional attributes such as `company_name` or `city`) equals `value` (`eq`, case-insensitive, trimmed), contains it (`contains`, case-insensitive) or is present and not blank (`exists`, no value) |
-//! | `account_attribute {field, op, value}` | confirmed on a CRM account whose `name`, `domain`, `industry` or `status` matches the same way (`status`: `eq` only) |
-//! | `chatwoot_label {label}` | with a conversation carrying that Chatwoot label (exact) |
-//! | `inbox {inbox_id}` | with a conversation in that Chatwoot inbox |
-//! | `health_band {band}` | confirmed on an account whose latest health score has that band (`healthy`, `at_risk`, `critical`) |
-//! | `signal {type, within_days}` | with a signal of that type (not dismissed) about them in the last `within_days` days |
-//! | `last_activity {within_days}` | who wrote or was written to (public messages) in the last `within_days` days |
-//! | `last_activity {older_than_days}` | whose last such message is older than that (contacts never written to do not match; use `not` + `within_days` to include them) |
-//! | `has_email {}` | with a non-blank email |
-//!
-//! Limits: depth at most 6 (a lone leaf has depth 1), at most 50 leaves and 100 nodes, values
-//! 1-200 characters, days 1-3650. Unknown node names, fields, operators, bands and signal types
-//! are refused with the path of the offending node.
+//! The tree itself (its nodes, JSON form, parsing and validation) is defined once in the
+//! `segment-tree` crate, shared with the app's builder; this module compiles it to SQL and
+//! keeps the saved segments.
 use chrono::{DateTime, Utc};
-use entity::{
-    campaign_segments, cw_contacts,
-    enums::{HealthBand, SignalType},
-};
+use entity::{campaign_segments, cw_contacts};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, Set, Statement, TransactionTrait,
 };
-use serde::{Deserialize, Serialize};
+use segment_tree::{AccountField, ContactKey, Op};
+pub use segment_tree::{Segment, to_json};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -58,291 +27,29 @@ use crate::{
     },
 };
 
-/// Deepest tree (a lone leaf has depth 1).
-pub const MAX_DEPTH: usize = 6;
-/// Most leaves in one tree.
-pub const MAX_LEAVES: usize = 50;
-/// Most nodes (leaves and and/or/not) in one tree.
-pub const MAX_NODES: usize = 100;
-/// Longest value or label.
-pub const MAX_VALUE_CHARS: usize = 200;
-/// Largest `within_days` / `older_than_days`.
-pub const MAX_DAYS: i32 = 3_650;
 /// Contacts in a preview's sample.
 pub const SAMPLE_SIZE: u64 = 10;
 /// Longest segment description.
 pub const MAX_DESCRIPTION_CHARS: usize = 2_000;
 
-/// How a leaf compares a text attribute.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Op {
-    /// Equal, ignoring case and surrounding whitespace.
-    Eq,
-    /// Contains, ignoring case.
-    Contains,
-    /// Present and not blank (no value).
-    Exists,
-}
-
-/// An account column a segment may filter on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AccountField {
-    /// `crm_accounts.name`.
-    Name,
-    /// `crm_accounts.domain`.
-    Domain,
-    /// `crm_accounts.industry`.
-    Industry,
-    /// `crm_accounts.status` (`active`, `archived`, `merged`).
-    Status,
-}
-
-impl AccountField {
-    /// The column (a fixed name, never caller text).
-    fn column(self) -> &'static str {
-        match self {
-            Self::Name => "a.name",
-            Self::Domain => "a.domain",
-            Self::Industry => "a.industry",
-            Self::Status => "a.status",
-        }
+/// The column of an account field (a fixed name, never caller text).
+fn account_column(field: AccountField) -> &'static str {
+    match field {
+        AccountField::Name => "a.name",
+        AccountField::Domain => "a.domain",
+        AccountField::Industry => "a.industry",
+        AccountField::Status => "a.status",
     }
 }
 
-/// A segment: a filter tree over contacts (see the module docs for the JSON format).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum Segment {
-    /// Every child matches.
-    And(Vec<Segment>),
-    /// At least one child matches.
-    Or(Vec<Segment>),
-    /// The child does not match.
-    Not(Box<Segment>),
-    /// A contact attribute compared with `value`.
-    ContactAttribute {
-        /// `name`, `email`, `phone_number`, `identifier`, `custom.<attr>`, `additional.<attr>`.
-        key: String,
-        /// Comparison.
-        op: Op,
-        /// Required for `eq` and `contains`, absent for `exists`.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        value: Option<String>,
-    },
-    /// An attribute of the contact's confirmed account compared with `value`.
-    AccountAttribute {
-        /// The account column.
-        field: AccountField,
-        /// Comparison.
-        op: Op,
-        /// Required for `eq` and `contains`, absent for `exists`.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        value: Option<String>,
-    },
-    /// A Chatwoot label on one of the contact's conversations.
-    ChatwootLabel {
-        /// The label, exactly.
-        label: String,
-    },
-    /// One of the contact's conversations is in this Chatwoot inbox.
-    Inbox {
-        /// Chatwoot inbox id.
-        inbox_id: i64,
-    },
-    /// The latest health band of the contact's confirmed account.
-    HealthBand {
-        /// healthy | at_risk | critical.
-        band: HealthBand,
-    },
-    /// A (not dismissed) signal about the contact within the last days.
-    Signal {
-        /// The signal type.
-        #[serde(rename = "type")]
-        signal_type: SignalType,
-        /// 1-3650.
-        within_days: i32,
-    },
-    /// The contact's last public message, either direction.
-    LastActivity {
-        /// Active within the last N days.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        within_days: Option<i32>,
-        /// Last active more than N days ago.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        older_than_days: Option<i32>,
-    },
-    /// The contact has a non-blank email.
-    HasEmail {},
-}
-
-/// Where a contact attribute lives.
-enum ContactKey<'a> {
-    /// A `cw_contacts` column (a fixed name).
-    Column(&'static str),
-    /// `custom_attributes ->> key`.
-    Custom(&'a str),
-    /// `data -> 'additional_attributes' ->> key`.
-    Additional(&'a str),
-}
-
-fn contact_key(key: &str) -> Option<ContactKey<'_>> {
-    let attribute = |name: &str| {
-        !name.is_empty()
-            && name.len() <= 64
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    };
-    match key {
-        "name" => Some(ContactKey::Column("c.name")),
-        "email" => Some(ContactKey::Column("c.email")),
-        "phone_number" => Some(ContactKey::Column("c.phone_number")),
-        "identifier" => Some(ContactKey::Column("c.identifier")),
-        _ => {
-            if let Some(name) = key.strip_prefix("custom.") {
-                attribute(name).then_some(ContactKey::Custom(name))
-            } else if let Some(name) = key.strip_prefix("additional.") {
-                attribute(name).then_some(ContactKey::Additional(name))
-            } else {
-                None
-            }
-        }
-    }
-}
-
-fn check_value(path: &str, op: Op, value: Option<&str>) -> Result<(), String> {
-    match (op, value) {
-        (Op::Exists, None) => Ok(()),
-        (Op::Exists, Some(_)) => Err(format!("{path}: `exists` takes no value")),
-        (_, None) => Err(format!("{path}: give a value")),
-        (_, Some(v)) if v.trim().is_empty() || v.chars().count() > MAX_VALUE_CHARS => Err(format!(
-            "{path}: the value must have 1-{MAX_VALUE_CHARS} characters"
-        )),
-        _ => Ok(()),
-    }
-}
-
-fn check_days(path: &str, days: i32) -> Result<(), String> {
-    if (1..=MAX_DAYS).contains(&days) {
-        Ok(())
-    } else {
-        Err(format!("{path}: days must be between 1 and {MAX_DAYS}"))
-    }
-}
-
-#[derive(Default)]
-struct Counts {
-    nodes: usize,
-    leaves: usize,
-}
-
-fn check_node(node: &Segment, path: &str, depth: usize, counts: &mut Counts) -> Result<(), String> {
-    if depth > MAX_DEPTH {
-        return Err(format!("{path}: nest at most {MAX_DEPTH} levels"));
-    }
-    counts.nodes += 1;
-    if counts.nodes > MAX_NODES {
-        return Err(format!("use at most {MAX_NODES} conditions and groups"));
-    }
-    match node {
-        Segment::And(children) | Segment::Or(children) => {
-            let name = if matches!(node, Segment::And(_)) {
-                "and"
-            } else {
-                "or"
-            };
-            if name == "or" && children.is_empty() {
-                return Err(format!("{path}.or: give at least one condition"));
-            }
-            for (n, child) in children.iter().enumerate() {
-                check_node(child, &format!("{path}.{name}[{n}]"), depth + 1, counts)?;
-            }
-            return Ok(());
-        }
-        Segment::Not(child) => return check_node(child, &format!("{path}.not"), depth + 1, counts),
-        _ => {}
-    }
-    counts.leaves += 1;
-    if counts.leaves > MAX_LEAVES {
-        return Err(format!("use at most {MAX_LEAVES} conditions"));
-    }
-    match node {
-        Segment::ContactAttribute { key, op, value } => {
-            let path = format!("{path}.contact_attribute");
-            if contact_key(key).is_none() {
-                return Err(format!(
-                    "{path}: unknown key `{key}`; use name, email, phone_number, identifier, \
-                     custom.<attribute> or additional.<attribute>"
-                ));
-            }
-            check_value(&path, *op, value.as_deref())
-        }
-        Segment::AccountAttribute { field, op, value } => {
-            let path = format!("{path}.account_attribute");
-            check_value(&path, *op, value.as_deref())?;
-            if *field == AccountField::Status {
-                let known = ["active", "archived", "merged"];
-                if *op != Op::Eq || !value.as_deref().is_some_and(|v| known.contains(&v.trim())) {
-                    return Err(format!(
-                        "{path}: status takes `eq` with active, archived or merged"
-                    ));
-                }
-            }
-            Ok(())
-        }
-        Segment::ChatwootLabel { label } => {
-            if label.trim().is_empty() || label.chars().count() > MAX_VALUE_CHARS {
-                Err(format!(
-                    "{path}.chatwoot_label: the label must have 1-{MAX_VALUE_CHARS} characters"
-                ))
-            } else {
-                Ok(())
-            }
-        }
-        Segment::Inbox { inbox_id } => {
-            if *inbox_id > 0 {
-                Ok(())
-            } else {
-                Err(format!("{path}.inbox: inbox_id must be a positive number"))
-            }
-        }
-        Segment::HealthBand { .. } | Segment::HasEmail {} => Ok(()),
-        Segment::Signal { within_days, .. } => check_days(&format!("{path}.signal"), *within_days),
-        Segment::LastActivity {
-            within_days,
-            older_than_days,
-        } => {
-            let path = format!("{path}.last_activity");
-            match (within_days, older_than_days) {
-                (Some(days), None) | (None, Some(days)) => check_days(&path, *days),
-                _ => Err(format!(
-                    "{path}: give exactly one of within_days and older_than_days"
-                )),
-            }
-        }
-        Segment::And(_) | Segment::Or(_) | Segment::Not(_) => Ok(()),
-    }
-}
-
-/// Checks a tree's limits and leaves (see the module docs).
+/// Checks a tree's limits and leaves (see `segment_tree::validate`).
 pub fn validate(segment: &Segment) -> Result<(), FieldError> {
-    check_node(segment, "definition", 1, &mut Counts::default())
-        .map_err(|message| FieldError::new("definition", message))
+    segment_tree::validate(segment).map_err(|message| FieldError::new("definition", message))
 }
 
 /// Reads and validates a tree given as JSON.
 pub fn parse(definition: &Value) -> Result<Segment, FieldError> {
-    let segment: Segment = serde_json::from_value(definition.clone())
-        .map_err(|e| FieldError::new("definition", format!("is not a valid segment: {e}")))?;
-    validate(&segment)?;
-    Ok(segment)
-}
-
-/// The tree as stored (canonical JSON).
-pub fn to_json(segment: &Segment) -> Value {
-    serde_json::to_value(segment).unwrap_or_else(|_| json!({ "and": [] }))
+    segment_tree::parse(definition).map_err(|message| FieldError::new("definition", message))
 }
 
 /// Adds a value to the statement and returns its placeholder (`Sql::param`).
@@ -399,8 +106,8 @@ pub(crate) fn compile(segment: &Segment, param: &mut Param<'_>) -> String {
         }
         Segment::Not(child) => format!("(not {})", compile(child, param)),
         Segment::ContactAttribute { key, op, value } => {
-            let expr = match contact_key(key) {
-                Some(ContactKey::Column(column)) => column.to_owned(),
+            let expr = match segment_tree::contact_key(key) {
+                Some(ContactKey::Column(column)) => format!("c.{column}"),
                 Some(ContactKey::Custom(name)) => {
                     let p = param(name.to_owned().into());
                     format!("(c.custom_attributes ->> {p}::text)")
@@ -415,7 +122,7 @@ pub(crate) fn compile(segment: &Segment, param: &mut Param<'_>) -> String {
             leaf(compare(param, &expr, *op, value.as_deref()))
         }
         Segment::AccountAttribute { field, op, value } => {
-            let condition = compare(param, field.column(), *op, value.as_deref());
+            let condition = compare(param, account_column(*field), *op, value.as_deref());
             leaf(format!("exists ({CONFIRMED_ACCOUNT} and {condition})"))
         }
         Segment::ChatwootLabel { label } => {
@@ -432,7 +139,7 @@ pub(crate) fn compile(segment: &Segment, param: &mut Param<'_>) -> String {
             ))
         }
         Segment::HealthBand { band } => {
-            let p = param(sea_orm::ActiveEnum::to_value(band).into());
+            let p = param(band.name().into());
             leaf(format!(
                 "exists ({CONFIRMED_ACCOUNT} and ( \
                    select h.band from health_scores h \
@@ -444,7 +151,7 @@ pub(crate) fn compile(segment: &Segment, param: &mut Param<'_>) -> String {
             signal_type,
             within_days,
         } => {
-            let t = param(sea_orm::ActiveEnum::to_value(signal_type).into());
+            let t = param(signal_type.name().into());
             let d = param((*within_days).into());
             leaf(format!(
                 "exists (select 1 from signals s \
@@ -753,69 +460,10 @@ pub async fn list_segments<C: ConnectionTrait>(
 mod tests {
     use super::*;
 
-    fn segment(value: Value) -> Result<Segment, FieldError> {
-        parse(&value)
-    }
-
-    #[test]
-    fn the_documented_example_parses_and_round_trips() {
-        let example = json!({ "and": [
-            { "contact_attribute": { "key": "additional.city", "op": "eq", "value": "Berlin" } },
-            { "or": [ { "chatwoot_label": { "label": "vip" } }, { "inbox": { "inbox_id": 3 } } ] },
-            { "not": { "health_band": { "band": "critical" } } },
-            { "signal": { "type": "buying_intent", "within_days": 30 } },
-            { "last_activity": { "within_days": 14 } },
-            { "account_attribute": { "field": "industry", "op": "contains", "value": "retail" } },
-            { "has_email": {} }
-        ] });
-        let parsed = segment(example.clone()).expect("valid");
-        assert_eq!(to_json(&parsed), example);
-    }
-
-    #[test]
-    fn unknown_keys_fields_and_shapes_are_refused() {
-        for bad in [
-            json!({ "contact_attribute": { "key": "password", "op": "eq", "value": "x" } }),
-            json!({ "contact_attribute": { "key": "custom.a b", "op": "eq", "value": "x" } }),
-            json!({ "contact_attribute": { "key": "email", "op": "like", "value": "x" } }),
-            json!({ "contact_attribute": { "key": "email", "op": "eq" } }),
-            json!({ "contact_attribute": { "key": "email", "op": "exists", "value": "x" } }),
-            json!({ "account_attribute": { "field": "owner", "op": "eq", "value": "x" } }),
-            json!({ "account_attribute": { "field": "status", "op": "contains", "value": "act" } }),
-            json!({ "signal": { "type": "gossip", "within_days": 3 } }),
-            json!({ "signal": { "type": "upsell", "within_days": 0 } }),
-            json!({ "last_activity": { "within_days": 3, "older_than_days": 9 } }),
-            json!({ "last_activity": {} }),
-            json!({ "health_band": { "band": "meh" } }),
-            json!({ "inbox": { "inbox_id": -1 } }),
-            json!({ "has_email": {}, "or": [] }),
-            json!({ "or": [] }),
-            json!({ "chatwoot_label": { "label": " " } }),
-            json!({ "chatwoot_label": { "label": "x", "colour": "red" } }),
-            json!("has_email"),
-        ] {
-            assert!(segment(bad.clone()).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn depth_and_leaf_limits_hold() {
-        let mut deep = json!({ "has_email": {} });
-        for _ in 0..5 {
-            deep = json!({ "not": deep });
-        }
-        assert!(segment(deep.clone()).is_ok(), "depth 6");
-        assert!(segment(json!({ "not": deep })).is_err(), "depth 7");
-        let leaves = |n: usize| json!({ "and": vec![json!({ "has_email": {} }); n] });
-        assert!(segment(leaves(50)).is_ok());
-        let error = segment(leaves(51)).unwrap_err();
-        assert!(error.message.contains("50"), "{error:?}");
-    }
-
     #[test]
     fn values_become_parameters_never_sql_text() {
         let scope_values = 2;
-        let parsed = segment(json!({ "or": [
+        let parsed = parse(&json!({ "or": [
             { "contact_attribute": { "key": "name", "op": "eq", "value": "x'); drop table cw_contacts; --" } },
             { "contact_attribute": { "key": "custom.plan", "op": "contains", "value": "50%_off" } }
         ] }))
