@@ -22,8 +22,8 @@ started=$(date +%s)
 step "rustfmt"
 cargo fmt --all -- --check
 
-step "clippy (server, entity, migration; app with ssr)"
-cargo clippy -p server -p entity -p migration --all-targets -- -D warnings
+step "clippy (server, entity, migration, testkit, devtools, segment-tree; app with ssr)"
+cargo clippy -p server -p entity -p migration -p testkit -p devtools -p segment-tree --all-targets -- -D warnings
 step "clippy (app + frontend for wasm, hydrate)"
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
