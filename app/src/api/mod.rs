@@ -20,6 +20,24 @@ macro_rules! operations {
     };
 }
 
+/// Gives each listed connection type (one with `page_info { has_next_page end_cursor }`) a
+/// `next()`: the cursor of the page after it, if there is one.
+macro_rules! paged {
+    ($($page:ty),* $(,)?) => {
+        $(
+            impl $page {
+                /// Cursor for the next page.
+                pub fn next(&self) -> Option<String> {
+                    self.page_info
+                        .end_cursor
+                        .clone()
+                        .filter(|_| self.page_info.has_next_page)
+                }
+            }
+        )*
+    };
+}
+
 pub mod campaigns;
 pub mod conversations;
 #[cfg(feature = "ssr")]

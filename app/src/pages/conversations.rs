@@ -4,7 +4,10 @@ use leptos_router::hooks::{use_location, use_params_map};
 
 use crate::{
     api::{
-        conversations::{ConversationRow, list_conversations, load_contact, load_thread},
+        conversations::{
+            list_conversations, load_contact, load_thread,
+            ops::conversations_query::ConversationsQueryConversationsEdgesNode,
+        },
         crm::{ConversationAccountView, CreateAccountFromContact, conversation_account},
         error_text, field_error,
     },
@@ -47,7 +50,7 @@ fn when(rfc3339: &Option<String>) -> String {
 fn ConversationList(#[prop(optional)] contact_id: Option<String>) -> impl IntoView {
     let status = RwSignal::new(String::new());
     let text = RwSignal::new(String::new());
-    let rows = RwSignal::new(Vec::<ConversationRow>::new());
+    let rows = RwSignal::new(Vec::<ConversationsQueryConversationsEdgesNode>::new());
     let next = RwSignal::new(None::<String>);
     let total = RwSignal::new(None::<i64>);
     let error = RwSignal::new(None::<String>);
@@ -66,14 +69,14 @@ fn ConversationList(#[prop(optional)] contact_id: Option<String>) -> impl IntoVi
         if let Some((appending, result)) = load.value().get() {
             match result {
                 Ok(page) => {
+                    next.set(page.next());
+                    total.set(Some(page.total_count));
                     rows.update(|r| {
                         if !appending {
                             r.clear();
                         }
-                        r.extend(page.rows);
+                        r.extend(page.into_rows());
                     });
-                    next.set(page.next);
-                    total.set(Some(page.total));
                     error.set(None);
                 }
                 Err(e) => error.set(Some(error_text(&e))),
@@ -124,15 +127,15 @@ fn ConversationList(#[prop(optional)] contact_id: Option<String>) -> impl IntoVi
             <tbody>
                 <For each=move || rows.get() key=|r| r.id.clone() let:row>
                     <tr>
-                        <td><a href=format!("/conversations/{}", row.id)>{row.display_id.map(|d| format!("#{d}")).unwrap_or_default()}</a></td>
-                        <td>{match row.contact_id.clone() {
-                            Some(id) => view! { <a href=format!("/contacts/{id}")>{row.contact_name.clone()}</a> }.into_any(),
-                            None => view! { <span>{row.contact_name.clone()}</span> }.into_any(),
+                        <td><a href=format!("/conversations/{}", row.id)>{row.conversation_id.map(|d| format!("#{d}")).unwrap_or_default()}</a></td>
+                        <td>{match row.contact_id() {
+                            Some(id) => view! { <a href=format!("/contacts/{id}")>{row.contact_name()}</a> }.into_any(),
+                            None => view! { <span>{row.contact_name()}</span> }.into_any(),
                         }}</td>
-                        <td><span class=format!("status status-{}", row.status)>{row.status.clone()}</span></td>
+                        <td><span class=format!("status status-{}", row.state())>{row.state().to_owned()}</span></td>
                         <td>{row.inbox_id.map(|i| i.to_string()).unwrap_or_default()}</td>
                         <td>{row.labels.join(", ")}</td>
-                        <td>{when(&row.last_activity)}</td>
+                        <td>{when(&row.last_activity_at)}</td>
                     </tr>
                 </For>
             </tbody>
@@ -185,30 +188,31 @@ pub fn ThreadPage() -> impl IntoView {
         <Transition fallback=|| view! { <Loading label="Loading conversation…"/> }>
             {move || Suspend::new(async move {
                 match thread.await {
-                    Ok(t) => {
-                        let c = t.conversation;
+                    Ok(c) => {
+                        let more = c.messages.next();
                         view! {
-                            <h1>{format!("Conversation #{}", c.display_id.unwrap_or_default())}</h1>
+                            <h1>{format!("Conversation #{}", c.conversation_id.unwrap_or_default())}</h1>
                             <p class="muted">
-                                {match c.contact_id.clone() {
-                                    Some(cid) => view! { <a href=format!("/contacts/{cid}")>{c.contact_name.clone()}</a> }.into_any(),
-                                    None => view! { <span>{c.contact_name.clone()}</span> }.into_any(),
+                                {match c.contact_id() {
+                                    Some(cid) => view! { <a href=format!("/contacts/{cid}")>{c.contact_name()}</a> }.into_any(),
+                                    None => view! { <span>{c.contact_name()}</span> }.into_any(),
                                 }}
-                                {format!(" · {} · inbox {} · {} message(s)", c.status, c.inbox_id.unwrap_or_default(), t.total)}
+                                {format!(" · {} · inbox {} · {} message(s)", c.state(), c.inbox_id.unwrap_or_default(), c.messages.total_count)}
                             </p>
                             <ConversationCrm crm/>
                             <ol class="thread" data-testid="thread">
-                                {t.messages.into_iter().map(|m| {
+                                {c.messages.edges.into_iter().map(|e| {
+                                    let m = e.node;
                                     let class = format!(
                                         "msg msg-{}{}",
-                                        m.kind,
+                                        m.kind(),
                                         if m.private { " msg-private" } else { "" }
                                     );
                                     let own_id = m.id.clone();
                                     view! {
                                         <li class=class id=m.id.clone() class:msg-target=move || target.get() == own_id>
                                             <div class="msg-head">
-                                                <strong>{m.sender.clone()}</strong>
+                                                <strong>{m.sender()}</strong>
                                                 {m.private.then(|| view! { <span class="badge">"private note"</span> })}
                                                 <time datetime=m.created_at.clone().unwrap_or_default()>{when(&m.created_at)}</time>
                                             </div>
@@ -222,7 +226,7 @@ pub fn ThreadPage() -> impl IntoView {
                                     }
                                 }).collect_view()}
                             </ol>
-                            {t.next.map(|_| view! { <p class="muted">"Showing the first 100 messages."</p> })}
+                            {more.map(|_| view! { <p class="muted">"Showing the first 100 messages."</p> })}
                         }.into_any()
                     }
                     Err(e) => view! { <p class="form-error" role="alert">{error_text(&e)}</p> }.into_any(),

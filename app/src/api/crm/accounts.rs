@@ -184,11 +184,11 @@ pub async fn account_conversations(
             None,
         )
         .await?;
-        more |= page.next.is_some() || page.rows.len() > CONVERSATIONS_PER_CONTACT;
-        rows.extend(page.rows.into_iter().take(CONVERSATIONS_PER_CONTACT));
+        more |= page.next().is_some() || page.edges.len() > CONVERSATIONS_PER_CONTACT;
+        rows.extend(page.into_rows().take(CONVERSATIONS_PER_CONTACT));
     }
     // RFC 3339 times of one offset sort as text.
-    rows.sort_by(|a, b| b.last_activity.cmp(&a.last_activity));
+    rows.sort_by(|a, b| b.last_activity_at.cmp(&a.last_activity_at));
     Ok(AccountConversationsView {
         rows,
         contacts: confirmed.len(),

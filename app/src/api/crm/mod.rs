@@ -134,10 +134,10 @@ pub struct AccountDetail {
 }
 
 /// The conversations of an account's confirmed contacts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccountConversationsView {
     /// Newest activity first.
-    pub rows: Vec<crate::api::conversations::threads::ConversationRow>,
+    pub rows: Vec<crate::api::conversations::ops::conversations_query::ConversationsQueryConversationsEdgesNode>,
     /// Confirmed contacts.
     pub contacts: usize,
     /// Some contact has more conversations than are listed.

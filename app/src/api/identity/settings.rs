@@ -69,15 +69,7 @@ impl AuditEventsQueryAuditEventsEdgesNode {
     }
 }
 
-impl AuditEventsQueryAuditEvents {
-    /// Cursor for the next page.
-    pub fn next(&self) -> Option<String> {
-        self.page_info
-            .end_cursor
-            .clone()
-            .filter(|_| self.page_info.has_next_page)
-    }
-}
+paged!(AuditEventsQueryAuditEvents);
 
 /// The settings of the working project.
 #[server(endpoint = "identity/settings")]

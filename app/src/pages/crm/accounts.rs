@@ -616,16 +616,16 @@ fn AccountConversationsSection(
     }
 }
 
-fn conversation_row(row: ConversationRow) -> impl IntoView {
+fn conversation_row(row: ConversationsQueryConversationsEdgesNode) -> impl IntoView {
     view! {
         <tr data-testid="account-conversation">
-            <td><a href=format!("/conversations/{}", row.id)>{row.display_id.map(|d| format!("#{d}")).unwrap_or_else(|| "Open".to_owned())}</a></td>
-            <td>{match row.contact_id.clone() {
-                Some(id) => view! { <a href=format!("/contacts/{id}")>{row.contact_name.clone()}</a> }.into_any(),
-                None => view! { <span>{row.contact_name.clone()}</span> }.into_any(),
+            <td><a href=format!("/conversations/{}", row.id)>{row.conversation_id.map(|d| format!("#{d}")).unwrap_or_else(|| "Open".to_owned())}</a></td>
+            <td>{match row.contact_id() {
+                Some(id) => view! { <a href=format!("/contacts/{id}")>{row.contact_name()}</a> }.into_any(),
+                None => view! { <span>{row.contact_name()}</span> }.into_any(),
             }}</td>
-            <td><span class=format!("status status-{}", row.status)>{row.status.clone()}</span></td>
-            <td>{row.last_activity.as_deref().map(when).unwrap_or_default()}</td>
+            <td><span class=format!("status status-{}", row.state())>{row.state().to_owned()}</span></td>
+            <td>{row.last_activity_at.as_deref().map(when).unwrap_or_default()}</td>
         </tr>
     }
 }

@@ -13,7 +13,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     api::{
-        conversations::ConversationRow,
+        conversations::ops::conversations_query::ConversationsQueryConversationsEdgesNode,
         crm::{
             AccountConversationsView, AccountDetail, AccountRef, ArchiveAccount, BoardView,
             CreateAccount, CreateOpportunity, CreateStage, DecideContact, DeleteStage, LinkContact,
