@@ -19,98 +19,55 @@ pub struct SearchRequest {
     pub to: Option<String>,
 }
 
-/// A piece of a snippet.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Segment {
-    /// Plain text.
-    pub text: String,
-    /// A matched query word.
-    pub highlight: bool,
-}
+use self::ops::{
+    embedding_status_query::EmbeddingStatusQueryEmbeddingStatus,
+    search_query::{SearchQuerySearch, SearchQuerySearchHits},
+};
+use crate::api::text::contact_label;
 
-/// One result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ResultRow {
-    /// Chunk id.
-    pub chunk_id: String,
-    /// The snippet.
-    pub snippet: Vec<Segment>,
-    /// Fused score.
-    pub score: f64,
-    /// Message id (the thread's anchor).
-    pub message_id: Option<String>,
-    /// Who wrote it.
-    pub sender: String,
-    /// A private note.
-    pub private: bool,
-    /// Conversation id.
-    pub conversation_id: Option<String>,
-    /// Chatwoot display id.
-    pub display_id: Option<i64>,
-    /// Inbox.
-    pub inbox_id: Option<i64>,
-    /// Contact id.
-    pub contact_id: Option<String>,
+impl SearchQuerySearchHits {
+    /// The conversation at the message, if the hit has a conversation.
+    pub fn href(&self) -> Option<String> {
+        let conversation = self.conversation.as_ref()?;
+        Some(match &self.message {
+            Some(m) => format!("/conversations/{}#{}", conversation.id, m.id),
+            None => format!("/conversations/{}", conversation.id),
+        })
+    }
+
     /// Contact name or email.
-    pub contact_name: String,
-    /// Written at (RFC 3339).
-    pub created_at: Option<String>,
+    pub fn contact_name(&self) -> String {
+        match &self.contact {
+            Some(c) => contact_label(c.name.as_deref(), c.email.as_deref()),
+            None => contact_label(None, None),
+        }
+    }
+
+    /// Who wrote it: the sender's name, else their type, else nothing.
+    pub fn sender(&self) -> String {
+        self.message
+            .as_ref()
+            .and_then(|m| m.sender_name.clone().or_else(|| m.sender_type.clone()))
+            .unwrap_or_default()
+    }
+
+    /// A private note.
+    pub fn private(&self) -> bool {
+        self.message.as_ref().is_some_and(|m| m.private)
+    }
+
+    /// Chatwoot display id of the conversation.
+    pub fn display_id(&self) -> Option<i64> {
+        self.conversation.as_ref().and_then(|c| c.conversation_id)
+    }
+
+    /// Inbox of the conversation.
+    pub fn inbox_id(&self) -> Option<i64> {
+        self.conversation.as_ref().and_then(|c| c.inbox_id)
+    }
 }
 
-/// The answer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SearchAnswer {
-    /// Best first.
-    pub rows: Vec<ResultRow>,
-    /// Set when only word matches could be found.
-    pub notice: Option<String>,
-}
-
-/// A chunk the pipeline gave up on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FailedRow {
-    /// Chunk id.
-    pub id: String,
-    /// Conversation id.
-    pub conversation_id: Option<String>,
-    /// Message id.
-    pub message_id: Option<String>,
-    /// Start of the text.
-    pub preview: String,
-    /// Attempts made.
-    pub attempts: i64,
-    /// The last error.
-    pub error: String,
-}
-
-/// The embedding pipeline's state.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EmbeddingPanel {
-    /// Configured model.
-    pub model: String,
-    /// Waiting.
-    pub pending: i64,
-    /// Being embedded.
-    pub processing: i64,
-    /// Embedded.
-    pub ready: i64,
-    /// Given up.
-    pub failed: i64,
-    /// All chunks.
-    pub total: i64,
-    /// Chunks with a vector of the configured model.
-    pub current_model_vectors: i64,
-    /// Waiting out a retry delay.
-    pub backing_off: i64,
-    /// 0..=1.
-    pub progress: f64,
-    /// Message batches not yet chunked.
-    pub indexing_backlog: i64,
-    /// Newest failures.
-    pub failures: Vec<FailedRow>,
-}
-
-impl EmbeddingPanel {
+impl EmbeddingStatusQueryEmbeddingStatus {
     /// Work is queued or running: the panel keeps refreshing.
     pub fn busy(&self) -> bool {
         self.pending > 0 || self.processing > 0 || self.indexing_backlog > 0
@@ -152,7 +109,7 @@ fn day_bound(
 
 /// Searches the working project's conversations.
 #[server(endpoint = "search/run")]
-pub async fn run_search(request: SearchRequest) -> Result<SearchAnswer, ServerFnError> {
+pub async fn run_search(request: SearchRequest) -> Result<SearchQuerySearch, ServerFnError> {
     use ops::*;
 
     let non_empty = |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
@@ -170,92 +127,18 @@ pub async fn run_search(request: SearchRequest) -> Result<SearchAnswer, ServerFn
     })
     .await?
     .search;
-    Ok(SearchAnswer {
-        notice: answer.notice,
-        rows: answer
-            .hits
-            .into_iter()
-            .map(|h| {
-                let (contact_id, contact_name) = match h.contact {
-                    Some(c) => (
-                        Some(c.id),
-                        c.name
-                            .filter(|n| !n.is_empty())
-                            .or(c.email)
-                            .unwrap_or_else(|| "Unknown contact".to_owned()),
-                    ),
-                    None => (None, "Unknown contact".to_owned()),
-                };
-                let (message_id, sender, private) = match h.message {
-                    Some(m) => (
-                        Some(m.id),
-                        m.sender_name.or(m.sender_type).unwrap_or_default(),
-                        m.private,
-                    ),
-                    None => (None, String::new(), false),
-                };
-                let (conversation_id, display_id, inbox_id) = match h.conversation {
-                    Some(c) => (Some(c.id), c.conversation_id, c.inbox_id),
-                    None => (None, None, None),
-                };
-                ResultRow {
-                    chunk_id: h.chunk_id,
-                    snippet: h
-                        .snippet
-                        .into_iter()
-                        .map(|s| Segment {
-                            text: s.text,
-                            highlight: s.highlight,
-                        })
-                        .collect(),
-                    score: h.score,
-                    message_id,
-                    sender,
-                    private,
-                    conversation_id,
-                    display_id,
-                    inbox_id,
-                    contact_id,
-                    contact_name,
-                    created_at: h.message_created_at,
-                }
-            })
-            .collect(),
-    })
+    Ok(answer)
 }
 
 /// The embedding pipeline of the working project.
 #[server(endpoint = "search/embedding-status")]
-pub async fn embedding_status() -> Result<EmbeddingPanel, ServerFnError> {
+pub async fn embedding_status() -> Result<EmbeddingStatusQueryEmbeddingStatus, ServerFnError> {
     use ops::*;
 
-    let s = super::executor::run::<EmbeddingStatusQuery>(embedding_status_query::Variables {})
+    let status = super::executor::run::<EmbeddingStatusQuery>(embedding_status_query::Variables {})
         .await?
         .embedding_status;
-    Ok(EmbeddingPanel {
-        model: s.model,
-        pending: s.pending,
-        processing: s.processing,
-        ready: s.ready,
-        failed: s.failed,
-        total: s.total,
-        current_model_vectors: s.current_model_vectors,
-        backing_off: s.backing_off,
-        progress: s.progress,
-        indexing_backlog: s.indexing_backlog,
-        failures: s
-            .failed_chunks
-            .into_iter()
-            .map(|f| FailedRow {
-                id: f.id,
-                conversation_id: f.conversation_id,
-                message_id: f.message_id,
-                preview: f.text_preview,
-                attempts: f.attempts,
-                error: f.error.unwrap_or_default(),
-            })
-            .collect(),
-    })
+    Ok(status)
 }
 
 /// Puts the working project's failed chunks back in the embedding queue; returns how many.

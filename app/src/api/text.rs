@@ -20,6 +20,14 @@ pub fn words(value: &str) -> String {
     }
 }
 
+/// How a contact is shown: the name, else the email, else "Unknown contact".
+pub fn contact_label(name: Option<&str>, email: Option<&str>) -> String {
+    name.filter(|n| !n.is_empty())
+        .or(email)
+        .unwrap_or("Unknown contact")
+        .to_owned()
+}
+
 /// The date (YYYY-MM-DD) of an RFC 3339 time.
 pub fn date(rfc3339: &str) -> &str {
     rfc3339.get(..10).unwrap_or(rfc3339)
@@ -46,4 +54,16 @@ pub fn draft_url<T: Serialize>(path: &str, draft: &T, extra: &[(&str, &str)]) ->
         url.push_str(&format!("&{k}={}", query_escape(v)));
     }
     url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_contact_is_labelled_by_name_then_email() {
+        assert_eq!(contact_label(Some("Ann"), Some("a@x.io")), "Ann");
+        assert_eq!(contact_label(Some(""), Some("a@x.io")), "a@x.io");
+        assert_eq!(contact_label(None, None), "Unknown contact");
+    }
 }

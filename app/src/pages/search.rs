@@ -7,7 +7,10 @@ use leptos_router::hooks::use_query_map;
 use crate::{
     api::{
         error_text,
-        search::{EmbeddingPanel, RetryFailed, SearchRequest, embedding_status, run_search},
+        search::{
+            RetryFailed, SearchRequest, embedding_status,
+            ops::embedding_status_query::EmbeddingStatusQueryEmbeddingStatus, run_search,
+        },
     },
     components::feedback::{EmptyState, Loading},
     session_state::use_session,
@@ -142,26 +145,23 @@ fn SearchResults() -> impl IntoView {
                         <p class="muted">"Search finds messages by meaning as well as by their words: ask the way a customer would put it."</p>
                     }.into_any(),
                     Some(Err(e)) => view! { <p class="form-error" role="alert">{error_text(&e)}</p> }.into_any(),
-                    Some(Ok(answer)) if answer.rows.is_empty() => view! {
+                    Some(Ok(answer)) if answer.hits.is_empty() => view! {
                         {answer.notice.map(|n| view! { <p class="notice" role="status">{n}</p> })}
                         <EmptyState title="No matching messages" hint="Try other words, or loosen the filters."/>
                     }.into_any(),
                     Some(Ok(answer)) => view! {
                         {answer.notice.map(|n| view! { <p class="notice" role="status">{n}</p> })}
-                        <p class="muted">{format!("{} result(s), best first", answer.rows.len())}</p>
+                        <p class="muted">{format!("{} result(s), best first", answer.hits.len())}</p>
                         <ol class="results" data-testid="search-results">
-                            {answer.rows.into_iter().map(|row| {
-                                let href = match (&row.conversation_id, &row.message_id) {
-                                    (Some(c), Some(m)) => Some(format!("/conversations/{c}#{m}")),
-                                    (Some(c), None) => Some(format!("/conversations/{c}")),
-                                    _ => None,
-                                };
+                            {answer.hits.into_iter().map(|row| {
+                                let href = row.href();
                                 let title = format!(
                                     "{} · conversation #{}{}",
-                                    row.contact_name,
-                                    row.display_id.unwrap_or_default(),
-                                    row.inbox_id.map(|i| format!(" · inbox {i}")).unwrap_or_default()
+                                    row.contact_name(),
+                                    row.display_id().unwrap_or_default(),
+                                    row.inbox_id().map(|i| format!(" · inbox {i}")).unwrap_or_default()
                                 );
+                                let sender = row.sender();
                                 view! {
                                     <li class="result" data-testid="search-result">
                                         <div class="result-head">
@@ -169,11 +169,11 @@ fn SearchResults() -> impl IntoView {
                                                 Some(h) => view! { <a href=h>{title}</a> }.into_any(),
                                                 None => view! { <span>{title}</span> }.into_any(),
                                             }}
-                                            {row.private.then(|| view! { <span class="badge">"private note"</span> })}
-                                            <time datetime=row.created_at.clone().unwrap_or_default()>{when(&row.created_at)}</time>
+                                            {row.private().then(|| view! { <span class="badge">"private note"</span> })}
+                                            <time datetime=row.message_created_at.clone().unwrap_or_default()>{when(&row.message_created_at)}</time>
                                         </div>
                                         <p class="snippet">
-                                            {(!row.sender.is_empty()).then(|| view! { <strong>{format!("{}: ", row.sender)}</strong> })}
+                                            {(!sender.is_empty()).then(|| view! { <strong>{format!("{sender}: ")}</strong> })}
                                             {row.snippet.into_iter().map(|s| if s.highlight {
                                                 view! { <mark>{s.text}</mark> }.into_any()
                                             } else {
@@ -209,7 +209,7 @@ fn EmbeddingStatusPanel(csrf: String) -> impl IntoView {
         status
             .get()
             .and_then(|r| r.ok())
-            .is_some_and(|p: EmbeddingPanel| p.busy())
+            .is_some_and(|p: EmbeddingStatusQueryEmbeddingStatus| p.busy())
     });
     Effect::new(move |_| {
         if busy.get() {
@@ -227,7 +227,7 @@ fn EmbeddingStatusPanel(csrf: String) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match status.await {
                         Ok(p) => {
-                            let failures = p.failures.clone();
+                            let failures = p.failed_chunks.clone();
                             view! {
                                 <p class="muted">{format!("Model {}", p.model)}</p>
                                 <progress max="1" value=p.progress.to_string() aria-label="Chunks with vectors"></progress>
@@ -252,8 +252,8 @@ fn EmbeddingStatusPanel(csrf: String) -> impl IntoView {
                                     <ul class="failures" data-testid="failed-chunks">
                                         {failures.into_iter().map(|f| view! {
                                             <li>
-                                                <p class="snippet">{f.preview.clone()}</p>
-                                                <p class="form-error">{format!("{} (after {} attempt(s))", f.error, f.attempts)}</p>
+                                                <p class="snippet">{f.text_preview.clone()}</p>
+                                                <p class="form-error">{format!("{} (after {} attempt(s))", f.error.clone().unwrap_or_default(), f.attempts)}</p>
                                                 {f.conversation_id.clone().map(|c| view! {
                                                     <a href=format!("/conversations/{c}#{}", f.message_id.clone().unwrap_or_default())>"Open conversation"</a>
                                                 })}

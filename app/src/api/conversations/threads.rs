@@ -4,6 +4,8 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use super::ops;
 
+use crate::api::text::contact_label;
+
 use super::ops::{
     contact_query::ContactQueryContact,
     conversations_query::{
@@ -14,14 +16,6 @@ use super::ops::{
         ThreadQueryConversationMessagesEdgesNode,
     },
 };
-
-/// How a conversation's contact is shown: the name, else the email.
-fn contact_label(name: Option<&str>, email: Option<&str>) -> String {
-    name.filter(|n| !n.is_empty())
-        .or(email)
-        .unwrap_or("Unknown contact")
-        .to_owned()
-}
 
 /// Gives a conversation type of an operation (the list's row, the thread's head) the values
 /// the pages show; both select the same fields.
@@ -136,16 +130,4 @@ pub async fn load_contact(id: String) -> Result<ContactQueryContact, ServerFnErr
         .await?
         .contact;
     Ok(contact)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_contact_is_labelled_by_name_then_email() {
-        assert_eq!(contact_label(Some("Ann"), Some("a@x.io")), "Ann");
-        assert_eq!(contact_label(Some(""), Some("a@x.io")), "a@x.io");
-        assert_eq!(contact_label(None, None), "Unknown contact");
-    }
 }
