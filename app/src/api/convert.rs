@@ -1,16 +1,11 @@
 //! From form text and generated types to the API's and the UI's, shared by the server
 //! functions.
-use serde::{Serialize, de::DeserializeOwned};
+use serde::de::DeserializeOwned;
 
 use crate::api::ApiError;
 
-/// An API enum value as its name (`PENDING_APPROVAL`).
-pub fn name<E: Serialize>(value: &E) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
+// Both builds name enum values and link origins (the pages read the generated types).
+pub use crate::api::text::{name, origin_href};
 
 /// An API enum of a name the form sent; unknown names are rejected.
 pub fn parse<E: DeserializeOwned>(
@@ -107,16 +102,6 @@ pub fn timeline(times: &[(&str, &Option<String>)]) -> Vec<(String, String)> {
         .iter()
         .filter_map(|(label, at)| (*at).clone().map(|at| ((*label).to_owned(), at)))
         .collect()
-}
-
-/// The page of an outbound message's origin.
-pub fn origin_href(kind: &str, id: Option<&str>) -> Option<String> {
-    let id = id?;
-    match kind {
-        "OFFER" => Some(format!("/offers/{id}")),
-        "CAMPAIGN" => Some(format!("/campaigns/{id}")),
-        _ => None,
-    }
 }
 
 /// Sends the browser to `url` (with JavaScript, the router follows it in place).

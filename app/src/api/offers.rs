@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use crate::api::{convert, outbound::list_outbound_of, text::draft_url};
 use crate::api::{
-    outbound::OutboundRow,
+    outbound::ops::outbound_messages_query::OutboundMessagesQueryOutboundMessagesEdgesNode,
     records::{ContactRef, Named},
 };
 
@@ -106,7 +106,7 @@ pub struct OfferApprovalRow {
 }
 
 /// An offer with everything its page shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OfferView {
     /// Id.
     pub id: String,
@@ -147,7 +147,7 @@ pub struct OfferView {
     /// Opportunity.
     pub opportunity: Option<Named>,
     /// Its outbound messages (sending attempts), newest first.
-    pub messages: Vec<OutboundRow>,
+    pub messages: Vec<OutboundMessagesQueryOutboundMessagesEdgesNode>,
     /// The builder's state for this offer (for "Edit").
     pub draft: OfferDraft,
 }

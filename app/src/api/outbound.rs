@@ -1,11 +1,9 @@
 //! The outbound queue for the UI (messages written by hand, from offers, campaigns or
 //! next-best-actions, with their attempts), and contacts' channel policies.
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use crate::api::convert;
-use crate::api::records::ContactRef;
 
 /// Outbound message states (API value, label).
 pub const OUTBOUND_STATUSES: &[(&str, &str)] = &[
@@ -24,108 +22,58 @@ pub fn conversation_display_id(id: &str) -> Option<i64> {
     id.strip_prefix("cw:")?.rsplit(':').next()?.parse().ok()
 }
 
-// ---------------------------------------------------------------------------------------------
-// Outbound
+use self::ops::{
+    contact_channel_policies_query::ContactChannelPoliciesQueryContactChannelPolicies,
+    outbound_messages_query::{
+        OutboundMessagesQueryOutboundMessages, OutboundMessagesQueryOutboundMessagesEdgesNode,
+    },
+};
+use crate::api::{
+    records::contact_ref_label,
+    text::{name, origin_href},
+};
 
-/// One send attempt.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AttemptRow {
-    /// 1, 2, …
-    pub attempt_no: i64,
-    /// RUNNING | SENT | FAILED | BLOCKED.
-    pub status: String,
-    /// Whether a failure is tried again.
-    pub retryable: Option<bool>,
-    /// What Chatwoot answered.
-    pub http_status: Option<i64>,
-    /// Why it failed.
-    pub error: Option<String>,
-    /// Started (RFC 3339).
-    pub started_at: String,
+paged!(OutboundMessagesQueryOutboundMessages);
+
+impl OutboundMessagesQueryOutboundMessages {
+    /// The messages of the page, newest first.
+    pub fn into_rows(self) -> Vec<OutboundMessagesQueryOutboundMessagesEdgesNode> {
+        self.edges.into_iter().map(|e| e.node).collect()
+    }
 }
 
-/// An outbound message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OutboundRow {
-    /// Id.
-    pub id: String,
-    /// Channel.
-    pub channel: String,
-    /// Recipient.
-    pub contact: ContactRef,
-    /// The conversation it goes (went) into.
-    pub conversation_id: Option<String>,
-    /// That conversation's Chatwoot display id.
-    pub conversation_display_id: Option<i64>,
-    /// MANUAL | CAMPAIGN | OFFER | NBA.
-    pub origin_kind: String,
-    /// Where the origin is seen.
-    pub origin_href: Option<String>,
-    /// Text.
-    pub content: String,
+impl OutboundMessagesQueryOutboundMessagesEdgesNode {
     /// OutboundStatus value.
-    pub status: String,
-    /// Why it was blocked or rejected.
-    pub blocked_reason: Option<String>,
-    /// Tries so far.
-    pub attempt_count: i64,
-    /// Tries before it fails for good.
-    pub max_attempts: i64,
-    /// Not tried again before (RFC 3339).
-    pub next_attempt_at: Option<String>,
-    /// Error of the last failed try.
-    pub last_error: Option<String>,
-    /// Sent (RFC 3339).
-    pub sent_at: Option<String>,
-    /// A sender holds it.
-    pub sending: bool,
-    /// Created (RFC 3339).
-    pub created_at: String,
-    /// Attempts, oldest first.
-    pub attempts: Vec<AttemptRow>,
-}
+    pub fn status_name(&self) -> String {
+        name(&self.status)
+    }
 
-/// A page of outbound messages.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OutboundPage {
-    /// Newest first.
-    pub rows: Vec<OutboundRow>,
-    /// Cursor of the next page.
-    pub next: Option<String>,
-    /// Matching messages.
-    pub total: i64,
-}
+    /// MANUAL | CAMPAIGN | OFFER | NBA.
+    pub fn origin_name(&self) -> String {
+        name(&self.origin_kind)
+    }
 
-/// A contact's policy on one channel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PolicyRow {
-    /// `all` or a channel.
-    pub channel: String,
-    /// Opted out.
-    pub opted_out: bool,
-    /// Why.
-    pub opt_out_reason: Option<String>,
-    /// When it opted out (RFC 3339).
-    pub opted_out_at: Option<String>,
-    /// When a person opted it in again (RFC 3339).
-    pub opted_in_at: Option<String>,
-    /// Who last changed it.
-    pub changed_by: Option<String>,
-    /// Own cap.
-    pub frequency_cap: Option<i64>,
-    /// Own window in seconds.
-    pub frequency_window_seconds: Option<i64>,
-}
+    /// Where the origin is seen.
+    pub fn origin_href(&self) -> Option<String> {
+        origin_href(&self.origin_name(), self.origin_id.as_deref())
+    }
 
-/// A contact's channel policies with the project defaults.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PoliciesView {
-    /// By channel.
-    pub policies: Vec<PolicyRow>,
-    /// The project's default cap.
-    pub default_cap: i64,
-    /// The project's default window in seconds.
-    pub default_window_seconds: i64,
+    /// The Chatwoot display id of the conversation it goes (went) into.
+    pub fn conversation_display_id(&self) -> Option<i64> {
+        self.conversation_id
+            .as_deref()
+            .and_then(conversation_display_id)
+    }
+
+    /// The recipient's name, else email, else id.
+    pub fn contact_label(&self) -> String {
+        let contact = self.contact.as_ref();
+        contact_ref_label(
+            &self.contact_id,
+            contact.and_then(|c| c.name.as_deref()),
+            contact.and_then(|c| c.email.as_deref()),
+        )
+    }
 }
 
 /// `604800` → `7 days`, `3600` → `1 hour`.
@@ -169,7 +117,7 @@ pub mod ops {
 pub(crate) async fn list_outbound_of(
     kind: &str,
     origin_id: &str,
-) -> Result<Vec<OutboundRow>, crate::api::ApiError> {
+) -> Result<Vec<OutboundMessagesQueryOutboundMessagesEdgesNode>, crate::api::ApiError> {
     use ops::*;
 
     let origin_kind: outbound_messages_query::OutboundOrigin =
@@ -186,7 +134,7 @@ pub(crate) async fn list_outbound_of(
         20,
     )
     .await?;
-    Ok(page.rows)
+    Ok(page.into_rows())
 }
 
 #[cfg(feature = "ssr")]
@@ -194,8 +142,7 @@ async fn fetch_outbound(
     filter: ops::outbound_messages_query::OutboundMessageFilter,
     after: Option<String>,
     first: i64,
-) -> Result<OutboundPage, crate::api::ApiError> {
-    use convert::*;
+) -> Result<OutboundMessagesQueryOutboundMessages, crate::api::ApiError> {
     use ops::*;
 
     let page =
@@ -206,54 +153,7 @@ async fn fetch_outbound(
         })
         .await?
         .outbound_messages;
-    Ok(OutboundPage {
-        next: next(page.page_info.has_next_page, page.page_info.end_cursor),
-        total: page.total_count,
-        rows: page
-            .edges
-            .into_iter()
-            .map(|e| {
-                let m = e.node;
-                let origin_kind = name(&m.origin_kind);
-                let (contact_name, contact_email) =
-                    m.contact.map(|c| (c.name, c.email)).unwrap_or_default();
-                OutboundRow {
-                    origin_href: origin_href(&origin_kind, m.origin_id.as_deref()),
-                    origin_kind,
-                    conversation_display_id: m
-                        .conversation_id
-                        .as_deref()
-                        .and_then(conversation_display_id),
-                    conversation_id: m.conversation_id,
-                    contact: ContactRef::new(m.contact_id, contact_name, contact_email),
-                    id: m.id,
-                    channel: m.channel,
-                    content: m.content,
-                    status: name(&m.status),
-                    blocked_reason: m.blocked_reason,
-                    attempt_count: m.attempt_count,
-                    max_attempts: m.max_attempts,
-                    next_attempt_at: m.next_attempt_at,
-                    last_error: m.last_error,
-                    sent_at: m.sent_at,
-                    sending: m.sending,
-                    created_at: m.created_at,
-                    attempts: m
-                        .attempts
-                        .into_iter()
-                        .map(|a| AttemptRow {
-                            attempt_no: a.attempt_no,
-                            status: name(&a.status),
-                            retryable: a.retryable,
-                            http_status: a.http_status,
-                            error: a.error,
-                            started_at: a.started_at,
-                        })
-                        .collect(),
-                }
-            })
-            .collect(),
-    })
+    Ok(page)
 }
 
 /// A page of the outbound queue; `status` an OutboundStatus name, blank for any.
@@ -261,7 +161,7 @@ async fn fetch_outbound(
 pub async fn list_outbound(
     status: Option<String>,
     after: Option<String>,
-) -> Result<OutboundPage, ServerFnError> {
+) -> Result<OutboundMessagesQueryOutboundMessages, ServerFnError> {
     use convert::*;
     use ops::*;
 
@@ -397,32 +297,17 @@ pub async fn write_message(
 
 /// A contact's channel policies.
 #[server(endpoint = "outbound/channel-policies")]
-pub async fn channel_policies(contact_id: String) -> Result<PoliciesView, ServerFnError> {
+pub async fn channel_policies(
+    contact_id: String,
+) -> Result<ContactChannelPoliciesQueryContactChannelPolicies, ServerFnError> {
     use ops::*;
 
-    let p = crate::api::executor::run::<ContactChannelPoliciesQuery>(
+    let policies = crate::api::executor::run::<ContactChannelPoliciesQuery>(
         contact_channel_policies_query::Variables { contact_id },
     )
     .await?
     .contact_channel_policies;
-    Ok(PoliciesView {
-        default_cap: p.default_frequency_cap,
-        default_window_seconds: p.default_frequency_window_seconds,
-        policies: p
-            .policies
-            .into_iter()
-            .map(|r| PolicyRow {
-                channel: r.channel,
-                opted_out: r.opted_out,
-                opt_out_reason: r.opt_out_reason,
-                opted_out_at: r.opted_out_at,
-                opted_in_at: r.opted_in_at,
-                changed_by: r.changed_by,
-                frequency_cap: r.frequency_cap,
-                frequency_window_seconds: r.frequency_window_seconds,
-            })
-            .collect(),
-    })
+    Ok(policies)
 }
 
 /// Changes a contact's policy on `channel`: `action` opt_out (optional reason) | opt_in |

@@ -28,10 +28,15 @@ impl ContactRef {
     /// The reference to contact `id`, labelled by its name, else its email.
     #[cfg(feature = "ssr")]
     pub fn new(id: String, name: Option<String>, email: Option<String>) -> Self {
-        let label = name
-            .filter(|n| !n.trim().is_empty())
-            .or_else(|| email.clone())
-            .unwrap_or_else(|| id.clone());
+        let label = contact_ref_label(&id, name.as_deref(), email.as_deref());
         Self { id, label, email }
     }
+}
+
+/// How a listed contact is named: its name, else its email, else its id.
+pub fn contact_ref_label(id: &str, name: Option<&str>, email: Option<&str>) -> String {
+    name.filter(|n| !n.trim().is_empty())
+        .or(email)
+        .unwrap_or(id)
+        .to_owned()
 }

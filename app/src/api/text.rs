@@ -28,6 +28,24 @@ pub fn contact_label(name: Option<&str>, email: Option<&str>) -> String {
         .to_owned()
 }
 
+/// An API enum value as its name (`PENDING_APPROVAL`).
+pub fn name<E: Serialize>(value: &E) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// The page of an outbound message's origin.
+pub fn origin_href(kind: &str, id: Option<&str>) -> Option<String> {
+    let id = id?;
+    match kind {
+        "OFFER" => Some(format!("/offers/{id}")),
+        "CAMPAIGN" => Some(format!("/campaigns/{id}")),
+        _ => None,
+    }
+}
+
 /// The date (YYYY-MM-DD) of an RFC 3339 time.
 pub fn date(rfc3339: &str) -> &str {
     rfc3339.get(..10).unwrap_or(rfc3339)

@@ -7,10 +7,18 @@ use crate::{
     api::{
         field_error,
         outbound::{
-            OUTBOUND_STATUSES, OutboundAction, OutboundPage, OutboundRow, PoliciesView,
-            SetChannelPolicy, WriteMessage, channel_policies, list_outbound, window_words,
+            OUTBOUND_STATUSES, OutboundAction, SetChannelPolicy, WriteMessage, channel_policies,
+            list_outbound,
+            ops::{
+                contact_channel_policies_query::ContactChannelPoliciesQueryContactChannelPolicies,
+                outbound_messages_query::{
+                    OutboundMessagesQueryOutboundMessages,
+                    OutboundMessagesQueryOutboundMessagesEdgesNode,
+                },
+            },
+            window_words,
         },
-        text::{label_of, query_escape, words},
+        text::{label_of, name, query_escape, words},
     },
     components::page::{error_view, query_param, with_csrf},
     components::{
@@ -70,7 +78,7 @@ fn Outbox(csrf: String) -> impl IntoView {
         <Transition fallback=|| view! { <Loading label="Loading messages…"/> }>
             {move || Suspend::new(async move {
                 match messages.await {
-                    Ok(page) if page.rows.is_empty() => view! {
+                    Ok(page) if page.edges.is_empty() => view! {
                         <div data-testid="outbox-list">
                             <EmptyState title="No messages here"
                                 hint="Messages written below, offers sent and running campaigns appear in the outbox."/>
@@ -86,21 +94,30 @@ fn Outbox(csrf: String) -> impl IntoView {
 }
 
 #[component]
-fn OutboxList(page: OutboundPage, status: Option<String>, csrf: String) -> impl IntoView {
+fn OutboxList(
+    page: OutboundMessagesQueryOutboundMessages,
+    status: Option<String>,
+    csrf: String,
+) -> impl IntoView {
     let s = status.clone();
+    let total = page.total_count;
+    let next = page.next();
     let (rows, more) = more_pages(
-        page.rows,
-        page.next,
+        page.into_rows(),
+        next,
         move |after| list_outbound(s.clone(), Some(after)),
-        |p: OutboundPage| (p.rows, p.next),
+        |p: OutboundMessagesQueryOutboundMessages| {
+            let next = p.next();
+            (p.into_rows(), next)
+        },
         |r| &r.id,
     );
     let keep: Vec<(&'static str, String)> = status.map(|s| ("status", s)).into_iter().collect();
     let csrf = StoredValue::new(csrf);
     view! {
-        <p class="muted" data-testid="outbox-count">{format!("{} message(s), newest first", page.total)}</p>
+        <p class="muted" data-testid="outbox-count">{format!("{total} message(s), newest first")}</p>
         <ul class="outbox" data-testid="outbox-list">
-            <For each=move || rows.get() key=|r| (r.id.clone(), r.status.clone()) let:row>
+            <For each=move || rows.get() key=|r| (r.id.clone(), r.status_name()) let:row>
                 <OutboxItem row csrf=csrf.get_value()/>
             </For>
         </ul>
@@ -110,9 +127,9 @@ fn OutboxList(page: OutboundPage, status: Option<String>, csrf: String) -> impl 
 
 /// One message with its attempts and the actions its status allows.
 #[component]
-fn OutboxItem(row: OutboundRow, csrf: String) -> impl IntoView {
+fn OutboxItem(row: OutboundMessagesQueryOutboundMessagesEdgesNode, csrf: String) -> impl IntoView {
     let act = ServerAction::<OutboundAction>::new();
-    let initial = row.status.clone();
+    let initial = row.status_name();
     let status = Memo::new(move |_| match act.value().get() {
         Some(Ok(s)) => s,
         _ => initial.clone(),
@@ -129,13 +146,14 @@ fn OutboxItem(row: OutboundRow, csrf: String) -> impl IntoView {
     let id = StoredValue::new(row.id.clone());
     let csrf = StoredValue::new(csrf);
     let reason_id = StoredValue::new(format!("reject-reason-{}", row.id));
-    let origin = match (&row.origin_href, row.origin_kind.as_str()) {
-        (Some(href), kind) => view! { <a href=href.clone()>{words(kind)}</a> }.into_any(),
+    let origin_kind = row.origin_name();
+    let origin = match (row.origin_href(), origin_kind.as_str()) {
+        (Some(href), kind) => view! { <a href=href>{words(kind)}</a> }.into_any(),
         (None, kind) => view! { <span>{words(kind)}</span> }.into_any(),
     };
+    let display_id = row.conversation_display_id();
     let conversation = row.conversation_id.clone().map(|c| {
-        let label = row
-            .conversation_display_id
+        let label = display_id
             .map(|d| format!("conversation #{d}"))
             .unwrap_or_else(|| "conversation".to_owned());
         view! { " · " <a href=format!("/conversations/{c}")>{label}</a> }
@@ -155,7 +173,7 @@ fn OutboxItem(row: OutboundRow, csrf: String) -> impl IntoView {
                         {attempts.into_iter().map(|a| view! {
                             <tr>
                                 <td class="num">{a.attempt_no}</td>
-                                <td>{words(&a.status)}{a.retryable.filter(|r| *r).map(|_| " (will retry)")}</td>
+                                <td>{words(&name(&a.status))}{a.retryable.filter(|r| *r).map(|_| " (will retry)")}</td>
                                 <td class="num">{a.http_status.map(|s| s.to_string()).unwrap_or_else(|| "—".to_owned())}</td>
                                 <td>{a.error.unwrap_or_default()}</td>
                                 <td><time datetime=a.started_at.clone()>{when(&a.started_at)}</time></td>
@@ -168,14 +186,14 @@ fn OutboxItem(row: OutboundRow, csrf: String) -> impl IntoView {
     });
     view! {
         <li class="outbox-item panel" data-testid="outbox-row" data-id=row.id.clone()
-            data-status=move || status.get() data-origin=row.origin_kind.clone()
-            data-display-id=row.conversation_display_id.map(|d| d.to_string())>
+            data-status=move || status.get() data-origin=origin_kind.clone()
+            data-display-id=display_id.map(|d| d.to_string())>
             <div class="outbox-head">
                 <span class=move || format!("status status-{}", status.get().to_lowercase().replace('_', "-"))
                     data-testid="outbox-status">
                     {move || label_of(OUTBOUND_STATUSES, &status.get())}
                 </span>
-                " to " <a href=format!("/contacts/{}", row.contact.id)>{row.contact.label.clone()}</a>
+                " to " <a href=format!("/contacts/{}", row.contact_id)>{row.contact_label()}</a>
                 {conversation}
                 " · from " {origin}
                 " · " <time datetime=row.created_at.clone()>{when(&row.created_at)}</time>
@@ -186,7 +204,7 @@ fn OutboxItem(row: OutboundRow, csrf: String) -> impl IntoView {
                 <p class="muted" data-testid="outbox-blocked-reason">{format!("Reason: {}", words(&r))}</p>
             })}
             {row.last_error.clone().map(|e| view! { <p class="muted">{format!("Last error: {e}")}</p> })}
-            {row.next_attempt_at.clone().filter(|_| row.status == "QUEUED").map(|at| view! {
+            {row.next_attempt_at.clone().filter(|_| row.status_name() == "QUEUED").map(|at| view! {
                 <p class="muted">"Next try " <time datetime=at.clone()>{when(&at)}</time></p>
             })}
             {attempts_view}
@@ -376,11 +394,11 @@ fn channel_options() -> impl IntoView {
         .collect_view()
 }
 
-fn policies_table(view: PoliciesView) -> impl IntoView {
+fn policies_table(view: ContactChannelPoliciesQueryContactChannelPolicies) -> impl IntoView {
     let default = format!(
         "{} per {}",
-        view.default_cap,
-        window_words(view.default_window_seconds)
+        view.default_frequency_cap,
+        window_words(view.default_frequency_window_seconds)
     );
     if view.policies.is_empty() {
         return view! {

@@ -17,7 +17,10 @@ use crate::{
             OfferRow, OfferView, SaveOfferForm, list_offers, load_offer, offer_account_choices,
             offer_accounts, offer_approval_inbox,
         },
-        outbound::{OUTBOUND_STATUSES, OutboundRow},
+        outbound::{
+            OUTBOUND_STATUSES,
+            ops::outbound_messages_query::OutboundMessagesQueryOutboundMessagesEdgesNode,
+        },
         records::Named,
         text::words,
     },
@@ -254,7 +257,7 @@ fn OfferBody(
     let deliveries = o.messages.clone();
     let live_delivery = deliveries
         .iter()
-        .any(|m| !matches!(m.status.as_str(), "FAILED" | "BLOCKED" | "CANCELLED"));
+        .any(|m| !matches!(m.status_name().as_str(), "FAILED" | "BLOCKED" | "CANCELLED"));
     let timeline = o
         .timeline
         .iter()
@@ -328,18 +331,19 @@ fn OfferBody(
     }
 }
 
-fn delivery(m: OutboundRow) -> impl IntoView {
+fn delivery(m: OutboundMessagesQueryOutboundMessagesEdgesNode) -> impl IntoView {
+    let display_id = m.conversation_display_id();
+    let status = m.status_name();
     let conversation = m.conversation_id.clone().map(|c| {
-        let label = m
-            .conversation_display_id
+        let label = display_id
             .map(|d| format!("conversation #{d}"))
             .unwrap_or_else(|| "conversation".to_owned());
         view! { " · " <a href=format!("/conversations/{c}")>{label}</a> }
     });
     view! {
-        <li data-testid="offer-delivery" data-status=m.status.clone()
-            data-display-id=m.conversation_display_id.map(|d| d.to_string())>
-            <StatusBadge table=OUTBOUND_STATUSES status=m.status.clone()/>
+        <li data-testid="offer-delivery" data-status=status
+            data-display-id=display_id.map(|d| d.to_string())>
+            <StatusBadge table=OUTBOUND_STATUSES status=m.status_name()/>
             {conversation}
             {m.sent_at.clone().map(|at| view! { " · sent " <time datetime=at.clone()>{when(&at)}</time> })}
             {m.blocked_reason.clone().map(|r| view! { " · " <span class="muted">{words(&r)}</span> })}
