@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
 use crate::graphql::{
-    context::{acting, parse_uuid},
+    context::{acting, optional_uuid, parse_uuid},
     input::patch,
 };
 use crate::{
@@ -33,11 +33,7 @@ impl CampaignsMutation {
         ctx: &Context<'_>,
         input: SaveCampaignSegmentInput,
     ) -> async_graphql::Result<CampaignSegmentNode> {
-        let id = input
-            .id
-            .as_ref()
-            .map(|id| parse_uuid("id", id))
-            .transpose()?;
+        let id = optional_uuid("id", input.id.as_ref())?;
         let (db, scope, actor) = acting(ctx).await?;
         let input = SegmentInput {
             id,
@@ -72,11 +68,7 @@ impl CampaignsMutation {
         ctx: &Context<'_>,
         input: CreateCampaignInput,
     ) -> async_graphql::Result<CampaignNode> {
-        let segment_id = input
-            .segment_id
-            .as_ref()
-            .map(|id| parse_uuid("segmentId", id))
-            .transpose()?;
+        let segment_id = optional_uuid("segmentId", input.segment_id.as_ref())?;
         let (db, scope, actor) = acting(ctx).await?;
         let input = NewCampaign {
             name: input.name,

@@ -2,11 +2,13 @@
 //! (opt-out, opt-in, frequency caps) in the active project. Arguments are parsed before any
 //! service runs; services validate the rest and write nothing on bad input.
 use async_graphql::{Context, ID, Object};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
 
-use crate::graphql::context::{acting, parse_uuid};
+use crate::graphql::context::{acting, optional_uuid, parse_uuid};
 use crate::{
     domain::outbound::{
-        messages::{self, NewMessage},
+        messages::{self, NewMessage, OutboundMessage},
         policies,
     },
     graphql::{
@@ -15,6 +17,7 @@ use crate::{
             ContactChannelPolicy, CreateOutboundMessageInput, OutboundMessageNode, bounded,
         },
     },
+    kernel::{Actor, DomainResult, Scope},
 };
 
 /// Outbound mutations.
@@ -36,11 +39,8 @@ impl OutboundMutation {
             .as_deref()
             .map(|c| bounded("conversationId", c))
             .transpose()?;
-        let next_best_action_id = input
-            .next_best_action_id
-            .as_ref()
-            .map(|id| parse_uuid("nextBestActionId", id))
-            .transpose()?;
+        let next_best_action_id =
+            optional_uuid("nextBestActionId", input.next_best_action_id.as_ref())?;
         let (db, scope, actor) = acting(ctx).await?;
         let message = messages::create_message(
             db,
@@ -65,12 +65,10 @@ impl OutboundMutation {
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<OutboundMessageNode> {
-        let id = parse_uuid("id", &id)?;
-        let (db, scope, actor) = acting(ctx).await?;
-        let message = messages::submit_message(db, &scope, &actor, id)
-            .await
-            .map_err(IntoGqlError::into_gql)?;
-        OutboundMessageNode::one(db, scope, message).await
+        step(ctx, &id, async |db, scope, actor, id| {
+            messages::submit_message(db, scope, actor, id).await
+        })
+        .await
     }
 
     /// Approves a message waiting for approval and queues it for sending (with four eyes on,
@@ -80,12 +78,10 @@ impl OutboundMutation {
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<OutboundMessageNode> {
-        let id = parse_uuid("id", &id)?;
-        let (db, scope, actor) = acting(ctx).await?;
-        let message = messages::approve_message(db, &scope, &actor, id)
-            .await
-            .map_err(IntoGqlError::into_gql)?;
-        OutboundMessageNode::one(db, scope, message).await
+        step(ctx, &id, async |db, scope, actor, id| {
+            messages::approve_message(db, scope, actor, id).await
+        })
+        .await
     }
 
     /// Rejects a message waiting for approval (it is cancelled, reason `rejected`).
@@ -95,12 +91,10 @@ impl OutboundMutation {
         id: ID,
         reason: Option<String>,
     ) -> async_graphql::Result<OutboundMessageNode> {
-        let id = parse_uuid("id", &id)?;
-        let (db, scope, actor) = acting(ctx).await?;
-        let message = messages::reject_message(db, &scope, &actor, id, reason)
-            .await
-            .map_err(IntoGqlError::into_gql)?;
-        OutboundMessageNode::one(db, scope, message).await
+        step(ctx, &id, async |db, scope, actor, id| {
+            messages::reject_message(db, scope, actor, id, reason).await
+        })
+        .await
     }
 
     /// Cancels a message that has not gone out (CONFLICT while a sender holds it).
@@ -109,12 +103,10 @@ impl OutboundMutation {
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<OutboundMessageNode> {
-        let id = parse_uuid("id", &id)?;
-        let (db, scope, actor) = acting(ctx).await?;
-        let message = messages::cancel_message(db, &scope, &actor, id)
-            .await
-            .map_err(IntoGqlError::into_gql)?;
-        OutboundMessageNode::one(db, scope, message).await
+        step(ctx, &id, async |db, scope, actor, id| {
+            messages::cancel_message(db, scope, actor, id).await
+        })
+        .await
     }
 
     /// Opts a contact out of `channel` (`all` for every channel).
@@ -182,4 +174,19 @@ impl OutboundMutation {
         .map(Into::into)
         .map_err(IntoGqlError::into_gql)
     }
+}
+
+/// One step of a message's workflow: parses `id`, runs `run` as the caller in their project,
+/// and answers the message as it is afterwards.
+async fn step(
+    ctx: &Context<'_>,
+    id: &ID,
+    run: impl AsyncFnOnce(&DatabaseConnection, &Scope, &Actor, Uuid) -> DomainResult<OutboundMessage>,
+) -> async_graphql::Result<OutboundMessageNode> {
+    let id = parse_uuid("id", id)?;
+    let (db, scope, actor) = acting(ctx).await?;
+    let message = run(db, &scope, &actor, id)
+        .await
+        .map_err(IntoGqlError::into_gql)?;
+    OutboundMessageNode::one(db, scope, message).await
 }
