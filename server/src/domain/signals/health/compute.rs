@@ -298,10 +298,6 @@ pub(super) fn measures_json(measures: &[MeasureScore]) -> Value {
     Value::Object(object)
 }
 
-pub(super) fn scores_of(scope: &Scope) -> sea_orm::Select<health_scores::Entity> {
-    scope.rows::<health_scores::Entity>()
-}
-
 /// The account's latest score computed at or before `at`.
 pub(super) async fn latest_at<C: ConnectionTrait>(
     db: &C,
@@ -309,7 +305,8 @@ pub(super) async fn latest_at<C: ConnectionTrait>(
     account_id: Uuid,
     at: DateTime<Utc>,
 ) -> DomainResult<Option<health_scores::Model>> {
-    Ok(scores_of(scope)
+    Ok(scope
+        .rows::<health_scores::Entity>()
         .filter(health_scores::Column::AccountId.eq(account_id))
         .filter(health_scores::Column::ComputedAt.lte(at))
         .order_by_desc(health_scores::Column::ComputedAt)

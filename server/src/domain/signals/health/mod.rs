@@ -260,7 +260,8 @@ pub async fn history<C: ConnectionTrait>(
     first: u64,
 ) -> DomainResult<Vec<HealthScore>> {
     accounts::find(db, scope, account_id, false).await?;
-    Ok(scores_of(scope)
+    Ok(scope
+        .rows::<health_scores::Entity>()
         .filter(health_scores::Column::AccountId.eq(account_id))
         .order_by_desc(health_scores::Column::ComputedAt)
         .order_by_desc(health_scores::Column::CreatedAt)
@@ -292,7 +293,8 @@ pub async fn latest_for_accounts<C: ConnectionTrait>(
     if account_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    Ok(scores_of(scope)
+    Ok(scope
+        .rows::<health_scores::Entity>()
         .filter(health_scores::Column::AccountId.is_in(account_ids.iter().copied()))
         .distinct_on([health_scores::Column::AccountId])
         .order_by_asc(health_scores::Column::AccountId)
