@@ -36,6 +36,8 @@ pub struct Model {
     /// When the token was revoked.
     #[sea_orm(nullable)]
     pub revoked_at: Option<DateTimeWithTimeZone>,
+    /// What the token may do: `read` (queries) and optionally `write` (mutations).
+    pub scopes: Vec<String>,
 }
 
 /// Foreign keys of `api_tokens`.

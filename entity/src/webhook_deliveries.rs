@@ -27,6 +27,10 @@ pub struct Model {
     /// Raw webhook body.
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub payload: Option<Json>,
+    /// sha256 of what a signed delivery's signature covers ("{timestamp}.{body}"); unique per
+    /// source, so a replay under a new delivery id is still a duplicate. Null when unsigned.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub signed_digest: Option<String>,
     /// Processing status.
     pub status: WebhookDeliveryStatus,
     /// Processing error.

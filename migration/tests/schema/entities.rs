@@ -20,6 +20,11 @@ pub(super) fn pg_type_of(column_type: &ColumnType) -> String {
         ColumnType::Decimal(Some((precision, scale))) => format!("numeric({precision},{scale})"),
         ColumnType::Char(Some(len)) => format!("character({len})"),
         ColumnType::Vector(Some(dims)) => format!("vector({dims})"),
+        // sea-orm maps `Vec<String>` to an array of unsized strings; the tables use text[].
+        ColumnType::Array(inner) => match inner.as_ref() {
+            ColumnType::String(sea_orm::sea_query::StringLen::None) => "text[]".into(),
+            other => format!("{}[]", pg_type_of(other)),
+        },
         other => format!("{other:?}"),
     }
 }

@@ -63,6 +63,8 @@ pub enum Caller {
         token_id: Uuid,
         /// The token's project.
         project_id: Uuid,
+        /// Whether the token carries the `write` scope (mutations); every token may read.
+        can_write: bool,
     },
 }
 
@@ -106,21 +108,37 @@ impl RequestAuth {
         }
     }
 
-    /// Whether a mutation may run: cookie sessions must present their CSRF token; tokens and
-    /// anonymous callers carry no ambient credential a forged request could ride on.
-    pub fn may_mutate(&self) -> bool {
+    /// Why a mutation may not run, if it may not: cookie sessions must present their CSRF
+    /// token, and tokens need the `write` scope. Anonymous callers carry no ambient credential
+    /// a forged request could ride on (each mutation checks who may call it).
+    pub fn mutation_refusal(&self) -> Option<&'static str> {
         match &self.caller {
-            Caller::Session { csrf_token, .. } => self
+            Caller::Session { csrf_token, .. } => (!self
                 .csrf_header
                 .as_deref()
-                .is_some_and(|sent| constant_time_eq(sent, csrf_token)),
-            Caller::Anonymous | Caller::Token { .. } => true,
+                .is_some_and(|sent| constant_time_eq(sent, csrf_token)))
+            .then_some("CSRF token missing or invalid"),
+            Caller::Token { can_write, .. } => (!can_write).then_some(
+                "This API token is read-only: create a token with the write scope to change data",
+            ),
+            Caller::Anonymous => None,
         }
     }
 
     /// The signed-in user or UNAUTHENTICATED.
     pub fn require_user(&self) -> DomainResult<&UserRef> {
         self.caller.user().ok_or(DomainError::Unauthenticated)
+    }
+
+    /// The user of a signed-in browser session. Credentials, projects, sources and bind codes
+    /// are managed by a person: an API token asking is refused, so a leaked token can never
+    /// mint another credential or outlive its revocation.
+    pub fn require_person(&self) -> DomainResult<&UserRef> {
+        match &self.caller {
+            Caller::Session { user, .. } => Ok(user),
+            Caller::Token { .. } => Err(DomainError::PersonRequired),
+            Caller::Anonymous => Err(DomainError::Unauthenticated),
+        }
     }
 
     /// The caller's working project as a scope, with the caller's role in it. Sessions use
@@ -277,5 +295,6 @@ async fn resolve_token<C: ConnectionTrait>(db: &C, token: &str) -> Result<Caller
         user,
         token_id: row.id,
         project_id: row.project_id,
+        can_write: row.scopes.iter().any(|s| s == "write"),
     })
 }

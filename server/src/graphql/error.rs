@@ -49,6 +49,10 @@ impl IntoGqlError for DomainError {
                     e.set("retryAfterSeconds", retry_after);
                 })
             }
+            DomainError::PersonRequired => Error::new(
+                "API tokens cannot manage tokens, projects, sources or bind codes: sign in to do this",
+            )
+            .extend_with(|_, e| e.set("code", codes::FORBIDDEN)),
             DomainError::Forbidden => {
                 Error::new("Not allowed").extend_with(|_, e| e.set("code", codes::FORBIDDEN))
             }

@@ -76,10 +76,13 @@ pub fn sdl() -> String {
 }
 
 /// Runs one request for `auth`'s caller. A mutation from a cookie session without its CSRF
-/// token is refused before anything executes.
+/// token, or from a read-only API token, is refused before anything executes.
 pub async fn execute(schema: &AppSchema, request: Request, auth: RequestAuth) -> Response {
-    if selects_mutation(&request) && !auth.may_mutate() {
-        let mut error = ServerError::new("CSRF token missing or invalid", None);
+    let refusal = selects_mutation(&request)
+        .then(|| auth.mutation_refusal())
+        .flatten();
+    if let Some(refusal) = refusal {
+        let mut error = ServerError::new(refusal, None);
         let mut extensions = ErrorExtensionValues::default();
         extensions.set("code", error::codes::FORBIDDEN);
         error.extensions = Some(extensions);

@@ -2,8 +2,10 @@
 //!
 //! When the source has `verify_signatures` on, the request must carry `X-Chatwoot-Timestamp`
 //! within the allowed skew, `X-Chatwoot-Signature: sha256=<hex>` over "{timestamp}.{raw body}"
-//! with the source's secret, and `X-Chatwoot-Delivery` (the dedupe key). Refusals are 4xx,
-//! logged, and write nothing; a replayed delivery is 409. Applying an event is a handful of
+//! with the source's secret, and `X-Chatwoot-Delivery`. A delivery is a duplicate when its id
+//! or, for a signed one, what its signature covers (timestamp and body) was seen before, so a
+//! captured request re-sent under a new delivery id is refused too. Refusals are 4xx, logged,
+//! and write nothing; a replayed delivery is 409. Applying an event is a handful of
 //! upserts in one transaction, so the answer stays fast.
 use axum::{
     Json, Router,
@@ -21,7 +23,7 @@ use crate::http::AppState;
 use crate::{
     domain::conversations::{
         sources::find_by_key,
-        webhook::{WebhookError, WebhookOutcome, apply_webhook},
+        webhook::{Delivery, WebhookError, WebhookOutcome, apply_webhook},
     },
     integrations::chatwoot::{payload::WebhookEnvelope, signature},
     kernel::Scope,
@@ -76,6 +78,7 @@ pub async fn receive(
     if delivery.as_ref().is_some_and(|d| d.len() > 200) {
         return refuse(StatusCode::BAD_REQUEST, "X-Chatwoot-Delivery is too long");
     }
+    let mut signed_digest = None;
     if source.verify_signatures {
         let Some(secret) = source.webhook_secret.as_deref().filter(|s| !s.is_empty()) else {
             tracing::error!(source_id = %source.id, "signature verification is on but no secret is set");
@@ -100,6 +103,11 @@ pub async fn receive(
         if delivery.is_none() {
             return refuse(StatusCode::BAD_REQUEST, "missing X-Chatwoot-Delivery");
         }
+        let mut covered = Sha256::new();
+        covered.update(timestamp.as_bytes());
+        covered.update(b".");
+        covered.update(&body);
+        signed_digest = Some(hex::encode(covered.finalize()));
     }
     // Unsigned (older) Chatwoot sends no delivery id: the body itself identifies the event.
     let delivery_id =
@@ -115,7 +123,11 @@ pub async fn receive(
         Ok(scope) => scope,
         Err(_) => return refuse(StatusCode::NOT_FOUND, "unknown webhook source"),
     };
-    match apply_webhook(&state.db, &scope, &source, &delivery_id, &envelope).await {
+    let delivery = Delivery {
+        id: &delivery_id,
+        signed_digest: signed_digest.as_deref(),
+    };
+    match apply_webhook(&state.db, &scope, &source, delivery, &envelope).await {
         Ok(WebhookOutcome::Applied { event, written }) => {
             tracing::info!(%event, written, delivery = %delivery_id, "chatwoot webhook applied");
             reply(StatusCode::OK, json!({ "status": "applied" }))

@@ -13,6 +13,10 @@ pub enum DomainError {
     /// The caller may not do this.
     #[error("not allowed")]
     Forbidden,
+    /// An API token asked for what only a signed-in person may do (credentials, projects,
+    /// sources, bind codes).
+    #[error("a signed-in person is required")]
+    PersonRequired,
     /// Signed in, but no project is selected (or the selected one is no longer accessible).
     #[error("no active project")]
     NoActiveProject,

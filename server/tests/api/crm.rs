@@ -264,7 +264,7 @@ async fn a_token_caller_is_recorded_as_its_token() {
     let token = app
         .gql(
             As::Session(&session),
-            "mutation { createApiToken(input: { name: \"crm-bot\" }) { token apiToken { id } } }",
+            "mutation { createApiToken(input: { name: \"crm-bot\", scopes: [WRITE] }) { token apiToken { id } } }",
             json!({}),
         )
         .await;

@@ -400,6 +400,29 @@ async fn contact_and_conversation_events_are_applied() {
 }
 
 #[tokio::test]
+async fn a_captured_request_resent_under_a_new_delivery_id_is_a_replay_and_writes_nothing() {
+    // Arrange: a delivery applied once, then captured.
+    let hook = setup(true).await;
+    let body = hook.message_body("message_created");
+    let captured = signed(SECRET, now(), &delivery_id(7), &body);
+    assert_eq!(hook.send(&captured).await.0, StatusCode::OK);
+    let before = hook.written().await;
+
+    // Act: the same signed timestamp and body under delivery ids the attacker picked.
+    let mut statuses = Vec::new();
+    for n in 8..11 {
+        let mut replay = captured.clone();
+        replay.delivery_id = delivery_id(n);
+        statuses.push(hook.send(&replay).await.0);
+    }
+
+    // Assert
+    assert_eq!(statuses, vec![StatusCode::CONFLICT; 3]);
+    assert_eq!(hook.written().await, before);
+    hook.test.drop().await;
+}
+
+#[tokio::test]
 async fn unsigned_deliveries_are_accepted_when_verification_is_off_and_still_deduped() {
     let hook = setup(false).await;
     let body = serde_json::to_vec(&hook.message_body("message_created")).expect("json");

@@ -100,12 +100,21 @@ fn rows_for(account: &AccountRef, envelope: &WebhookEnvelope) -> Result<Rows, No
     Ok(rows)
 }
 
+/// What identifies a delivery: either key seen before makes it a duplicate.
+#[derive(Debug, Clone, Copy)]
+pub struct Delivery<'a> {
+    /// `X-Chatwoot-Delivery`, or the body's digest when Chatwoot sent none.
+    pub id: &'a str,
+    /// sha256 of "{timestamp}.{body}" when the delivery was signed.
+    pub signed_digest: Option<&'a str>,
+}
+
 /// Records and applies one verified delivery for `source`.
 pub async fn apply_webhook(
     db: &DatabaseConnection,
     scope: &Scope,
     source: &ChatwootSource,
-    delivery_id: &str,
+    delivery: Delivery<'_>,
     envelope: &WebhookEnvelope,
 ) -> Result<WebhookOutcome, WebhookError> {
     if envelope
@@ -125,15 +134,16 @@ pub async fn apply_webhook(
         .query_one_raw(Statement::from_sql_and_values(
             txn.get_database_backend(),
             "insert into webhook_deliveries \
-               (project_id, account_scope_id, source_id, delivery_id, event, payload, status, \
-                processed_at) \
-             values ($1, $2, $3, $4, $5, $6, $7, now()) \
-             on conflict (source_id, delivery_id) do nothing returning id",
+               (project_id, account_scope_id, source_id, delivery_id, signed_digest, event, \
+                payload, status, processed_at) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, now()) \
+             on conflict do nothing returning id",
             [
                 scope.project_id().into(),
                 scope.account_scope_id().into(),
                 source.id.into(),
-                delivery_id.into(),
+                delivery.id.into(),
+                delivery.signed_digest.map(str::to_owned).into(),
                 envelope.event.clone().into(),
                 DbValue::Json(Some(Box::new(Value::Object(envelope.body.clone())))),
                 if ignored { "ignored" } else { "processed" }.into(),

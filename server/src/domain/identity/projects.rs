@@ -64,15 +64,17 @@ pub struct ProjectPage {
     pub total_count: u64,
 }
 
-/// Lists the live projects `user` is a member of, oldest first, `first` at a time after `after`.
-/// Membership is the visibility rule: a project is seen only by its members.
+/// Lists the live projects `user` is a member of (`only` that one, for an API token), oldest
+/// first, `first` at a time after `after`. Membership is the visibility rule.
 pub async fn list_for_user<C: ConnectionTrait>(
     db: &C,
     user: &UserRef,
+    only: Option<Uuid>,
     first: u64,
     after: Option<ProjectCursor>,
 ) -> DomainResult<ProjectPage> {
     let member_of = Condition::all()
+        .add_option(only.map(|id| projects::Column::Id.eq(id)))
         .add(projects::Column::ArchivedAt.is_null())
         .add(
             projects::Column::Id.in_subquery(

@@ -37,6 +37,8 @@ pub struct TokenView {
     pub expires_at: Option<DateTime<Utc>>,
     /// Revoked at.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Carries the `write` scope (every token reads).
+    pub can_write: bool,
 }
 
 impl From<api_tokens::Model> for TokenView {
@@ -49,6 +51,7 @@ impl From<api_tokens::Model> for TokenView {
             last_used_at: m.last_used_at.map(|t| t.with_timezone(&Utc)),
             expires_at: m.expires_at.map(|t| t.with_timezone(&Utc)),
             revoked_at: m.revoked_at.map(|t| t.with_timezone(&Utc)),
+            can_write: m.scopes.iter().any(|s| s == WRITE),
         }
     }
 }
@@ -62,7 +65,11 @@ pub struct CreatedToken {
     pub token: TokenView,
 }
 
-/// Creates a token for `user` in the scope's project, valid for `expires_in_days` (or forever).
+/// The scope that lets a token run mutations; `read` is always held.
+const WRITE: &str = "write";
+
+/// Creates a token for `user` in the scope's project, valid for `expires_in_days` (or forever),
+/// read-only unless `can_write`.
 pub async fn create(
     db: &DatabaseConnection,
     scope: &Scope,
@@ -70,6 +77,7 @@ pub async fn create(
     actor: &str,
     name: &str,
     expires_in_days: Option<i32>,
+    can_write: bool,
 ) -> DomainResult<CreatedToken> {
     let name = name.trim();
     let mut errors = Vec::new();
@@ -103,6 +111,11 @@ pub async fn create(
                 expires_in_days.map(|d| (Utc::now() + Duration::days(i64::from(d))).into())
             ),
             revoked_at: Set(None),
+            scopes: Set(if can_write {
+                vec!["read".to_owned(), WRITE.to_owned()]
+            } else {
+                vec!["read".to_owned()]
+            }),
         }
         .insert(&txn)
         .await?;
@@ -115,7 +128,7 @@ pub async fn create(
             target_kind: Some("api_token"),
             target_id: Some(row.id.to_string()),
             evidence: vec![EvidenceRef::new("api_token", row.id)],
-            meta: json!({ "name": row.name, "prefix": row.token_prefix }),
+            meta: json!({ "name": row.name, "prefix": row.token_prefix, "scopes": row.scopes }),
         },
     )
     .await?;

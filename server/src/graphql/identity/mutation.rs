@@ -139,7 +139,10 @@ impl IdentityMutation {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<TelegramBindCode> {
         let db = ctx.db()?;
-        let user = ctx.auth()?.require_user().map_err(IntoGqlError::into_gql)?;
+        let user = ctx
+            .auth()?
+            .require_person()
+            .map_err(IntoGqlError::into_gql)?;
         let code = telegram_owner::create_bind_code(db, user)
             .await
             .map_err(IntoGqlError::into_gql)?;

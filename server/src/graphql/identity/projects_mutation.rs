@@ -38,7 +38,7 @@ impl ProjectsMutation {
     ) -> async_graphql::Result<ProjectNode> {
         let db = ctx.db()?;
         let auth = ctx.auth()?;
-        let user = auth.require_user().map_err(IntoGqlError::into_gql)?;
+        let user = auth.require_person().map_err(IntoGqlError::into_gql)?;
         projects::create(db, user, &auth.caller.actor(), &input.name)
             .await
             .map(Into::into)
@@ -77,6 +77,7 @@ impl ProjectsMutation {
     ) -> async_graphql::Result<ProjectSource> {
         let db = ctx.db()?;
         let auth = ctx.auth()?;
+        auth.require_person().map_err(IntoGqlError::into_gql)?;
         let (user, scope, role) = auth
             .require_scope(db)
             .await

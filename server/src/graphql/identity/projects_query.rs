@@ -2,6 +2,7 @@
 use async_graphql::{Context, Object, connection::Connection};
 
 use crate::{
+    auth::Caller,
     domain::{
         conversations::binding,
         identity::{
@@ -24,7 +25,7 @@ pub struct ProjectsQuery;
 
 #[Object]
 impl ProjectsQuery {
-    /// Projects the caller is a member of, oldest first.
+    /// Projects the caller is a member of, oldest first; an API token sees only its own.
     async fn projects(
         &self,
         ctx: &Context<'_>,
@@ -41,7 +42,11 @@ impl ProjectsQuery {
         let db = ctx.db()?;
         let auth = ctx.auth()?;
         let user = auth.require_user().map_err(IntoGqlError::into_gql)?;
-        let page = projects::list_for_user(db, user, first, after)
+        let only = match auth.caller {
+            Caller::Token { project_id, .. } => Some(project_id),
+            _ => None,
+        };
+        let page = projects::list_for_user(db, user, only, first, after)
             .await
             .map_err(IntoGqlError::into_gql)?;
         Ok(pagination::connection(

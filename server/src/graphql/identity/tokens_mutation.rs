@@ -7,7 +7,7 @@ use crate::{
     graphql::{
         context::ContextExt,
         error::IntoGqlError,
-        identity::tokens_types::{ApiToken, CreatedApiToken},
+        identity::tokens_types::{ApiToken, ApiTokenScope, CreatedApiToken},
     },
 };
 
@@ -18,6 +18,8 @@ pub struct CreateApiTokenInput {
     pub name: String,
     /// Lifetime in days (1-3650); omitted = until revoked.
     pub expires_in_days: Option<i32>,
+    /// What the token may do; omitted = `[READ]`. `WRITE` includes reading.
+    pub scopes: Option<Vec<ApiTokenScope>>,
 }
 
 /// Token mutations.
@@ -26,7 +28,8 @@ pub struct TokensMutation;
 
 #[Object]
 impl TokensMutation {
-    /// Creates a token for the active project; its secret is returned this once.
+    /// Creates a token for the active project; its secret is returned this once. Only a
+    /// signed-in person may: a token cannot mint tokens.
     async fn create_api_token(
         &self,
         ctx: &Context<'_>,
@@ -34,6 +37,11 @@ impl TokensMutation {
     ) -> async_graphql::Result<CreatedApiToken> {
         let db = ctx.db()?;
         let auth = ctx.auth()?;
+        auth.require_person().map_err(IntoGqlError::into_gql)?;
+        let can_write = input
+            .scopes
+            .unwrap_or_default()
+            .contains(&ApiTokenScope::Write);
         let (user, scope, _) = auth
             .require_scope(db)
             .await
@@ -45,6 +53,7 @@ impl TokensMutation {
             &auth.caller.actor(),
             &input.name,
             input.expires_in_days,
+            can_write,
         )
         .await
         .map_err(IntoGqlError::into_gql)?;
@@ -59,6 +68,7 @@ impl TokensMutation {
         let db = ctx.db()?;
         let id = parse_uuid("id", &id)?;
         let auth = ctx.auth()?;
+        auth.require_person().map_err(IntoGqlError::into_gql)?;
         let (user, scope, _) = auth
             .require_scope(db)
             .await

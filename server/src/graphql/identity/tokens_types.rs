@@ -1,8 +1,17 @@
 //! API types for API tokens.
-use async_graphql::{ID, SimpleObject};
+use async_graphql::{Enum, ID, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use crate::domain::identity::tokens::TokenView;
+
+/// What a token may do.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ApiTokenScope {
+    /// Run queries.
+    Read,
+    /// Also run mutations.
+    Write,
+}
 
 /// A personal API token (its secret is never readable after creation).
 #[derive(SimpleObject, Debug, Clone)]
@@ -21,6 +30,8 @@ pub struct ApiToken {
     pub expires_at: Option<DateTime<Utc>>,
     /// Revoked.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// What it may do.
+    pub scopes: Vec<ApiTokenScope>,
 }
 
 impl From<TokenView> for ApiToken {
@@ -33,6 +44,11 @@ impl From<TokenView> for ApiToken {
             last_used_at: t.last_used_at,
             expires_at: t.expires_at,
             revoked_at: t.revoked_at,
+            scopes: if t.can_write {
+                vec![ApiTokenScope::Read, ApiTokenScope::Write]
+            } else {
+                vec![ApiTokenScope::Read]
+            },
         }
     }
 }

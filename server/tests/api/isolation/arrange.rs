@@ -273,7 +273,7 @@ pub(super) async fn arrange_project_a(app: &TestApp) -> Secrets {
     let token = app
         .gql(
             As::Session(&alice),
-            "mutation { createApiToken(input: { name: \"alpha-ci\" }) { token apiToken { id prefix } } }",
+            "mutation { createApiToken(input: { name: \"alpha-ci\", scopes: [READ, WRITE] }) { token apiToken { id prefix } } }",
             json!({}),
         )
         .await;

@@ -1,0 +1,15 @@
+-- 0023: what a shared service needs against a captured request or a leaked token.
+--
+-- A signed Chatwoot webhook is identified by what its signature covers (timestamp and body),
+-- not only by the delivery id a replayer can change: `signed_digest` is sha256 of
+-- "{timestamp}.{body}" and is unique per source.
+alter table webhook_deliveries add column signed_digest text;
+create unique index webhook_deliveries_source_id_signed_digest_key
+  on webhook_deliveries (source_id, signed_digest)
+  where signed_digest is not null;
+
+-- API tokens carry scopes: `read` answers queries, `write` may also run mutations. Tokens made
+-- before scopes existed keep being able to write, as they could when they were made.
+alter table api_tokens add column scopes text[] not null default '{read}'
+  check (cardinality(scopes) between 1 and 2 and scopes <@ array['read', 'write']::text[]);
+update api_tokens set scopes = '{read,write}';
