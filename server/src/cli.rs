@@ -56,6 +56,7 @@ async fn migrate(config: &Config) -> anyhow::Result<()> {
 
 async fn seed_demo(config: &Config) -> anyhow::Result<()> {
     use anyhow::Context;
+    config.refuse_demo_in_production()?;
     let pool = db::connect(config)
         .await
         .context("connecting to the database")?;
@@ -200,6 +201,7 @@ async fn seed_demo_chatwoot(config: &Config, args: &[String]) -> anyhow::Result<
         .and_then(|v| v.parse().ok())
         .context(USAGE)?;
     let token = value("--token").context(USAGE)?;
+    config.refuse_demo_in_production()?;
     let pool = db::connect(config)
         .await
         .context("connecting to the database")?;

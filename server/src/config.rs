@@ -88,8 +88,13 @@ pub struct Config {
     pub session_idle_timeout_secs: i64,
     /// `REVINTEL_SESSION_ABSOLUTE_TIMEOUT_SECS`: a session this old ends.
     pub session_absolute_timeout_secs: i64,
-    /// `REVINTEL_COOKIE_SECURE`: served over TLS (Secure + `__Host-` cookie).
-    pub cookie_secure: bool,
+    /// `REVINTEL_COOKIE_SECURE`: Secure, `__Host-` prefixed session cookie; unset = on in
+    /// production, off elsewhere (plain HTTP on a laptop). Read through [`Config::secure_cookie`].
+    pub cookie_secure: Option<bool>,
+    /// `REVINTEL_PUBLIC_URL`: the origin browsers reach the app at (`https://crm.example.com`);
+    /// a browser POST from any other origin is refused. Unset = the request's own `Host`.
+    #[serde(default)]
+    pub public_url: Option<String>,
     /// `REVINTEL_PASSWORD_HASH_CONCURRENCY`: argon2 hashes at once (each ~19 MiB, one core).
     pub password_hash_concurrency: usize,
     /// `REVINTEL_TELEGRAM_BOT_TOKEN`: the bot that carries signup PINs to the owner.
@@ -230,7 +235,8 @@ impl Default for Config {
             site_root: "target/site".to_owned(),
             session_idle_timeout_secs: 8 * 3600,
             session_absolute_timeout_secs: 7 * 24 * 3600,
-            cookie_secure: false,
+            cookie_secure: None,
+            public_url: None,
             password_hash_concurrency: 2,
             telegram_bot_token: None,
             telegram_api_base: "https://api.telegram.org".to_owned(),
@@ -287,10 +293,63 @@ impl Config {
                     }),
             )
             .merge(Env::prefixed("REVINTEL_").ignore(&["config_file"]));
-        figment
+        let config: Config = figment
             .extract()
-            .map_err(|e| ConfigError::Invalid(e.to_string()))
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        config.check()?;
+        Ok(config)
     }
+
+    /// Refuses combinations that are unsafe or unusable, so a misconfigured deployment fails
+    /// at start with a message instead of running.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if self.demo_seed {
+            self.refuse_demo_in_production()?;
+        }
+        if let Some(url) = &self.public_url {
+            public_origin(url)?;
+        }
+        Ok(())
+    }
+
+    /// The demo workspace signs in with a published password: never in production.
+    pub fn refuse_demo_in_production(&self) -> Result<(), ConfigError> {
+        if self.app_env.is_production() {
+            return Err(ConfigError::Invalid(
+                "the demo workspace cannot be loaded when APP_ENV=production (its users have \
+                 published passwords): unset REVINTEL_DEMO_SEED"
+                    .to_owned(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether the session cookie is Secure and `__Host-` prefixed.
+    pub fn secure_cookie(&self) -> bool {
+        self.cookie_secure
+            .unwrap_or_else(|| self.app_env.is_production())
+    }
+
+    /// The configured public origin (`scheme://host[:port]`, lower case), if any.
+    pub fn public_origin(&self) -> Option<String> {
+        self.public_url
+            .as_deref()
+            .and_then(|url| public_origin(url).ok())
+    }
+}
+
+/// `url`'s origin, `scheme://host[:port]` in lower case, or why it is not a usable public URL.
+fn public_origin(url: &str) -> Result<String, ConfigError> {
+    let invalid = || {
+        ConfigError::Invalid(format!(
+            "REVINTEL_PUBLIC_URL: {url:?} is not an http(s) URL"
+        ))
+    };
+    let parsed = url::Url::parse(url).map_err(|_| invalid())?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(invalid());
+    }
+    Ok(parsed.origin().ascii_serialization().to_lowercase())
 }
 
 /// Settings that are secrets: `Debug` shows whether they are set, never their value.
@@ -395,6 +454,57 @@ mod tests {
             assert_eq!(config.app_env, AppEnv::Production);
             Ok(())
         });
+    }
+
+    #[test]
+    // figment's Jail API fixes the closure's (large) error type.
+    #[allow(clippy::result_large_err)]
+    fn production_refuses_to_start_with_the_demo_seed() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("APP_ENV", "production");
+            jail.set_env("REVINTEL_DEMO_SEED", "true");
+            let refused = Config::from_env().map(|_| ()).map_err(|e| e.to_string());
+            assert!(
+                refused
+                    .as_ref()
+                    .is_err_and(|e| e.contains("demo workspace") && e.contains("production")),
+                "{refused:?}"
+            );
+            jail.set_env("APP_ENV", "development");
+            assert!(Config::from_env().is_ok());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_session_cookie_is_secure_in_production_unless_explicitly_disabled() {
+        let production = Config {
+            app_env: AppEnv::Production,
+            ..Config::default()
+        };
+        let disabled = Config {
+            cookie_secure: Some(false),
+            ..production.clone()
+        };
+        assert!(production.secure_cookie());
+        assert!(!disabled.secure_cookie());
+        assert!(!Config::default().secure_cookie());
+    }
+
+    #[test]
+    fn a_public_url_must_be_an_http_origin() {
+        let with = |url: &str| Config {
+            public_url: Some(url.to_owned()),
+            ..Config::default()
+        };
+        assert_eq!(
+            with("https://CRM.example.com/app")
+                .public_origin()
+                .as_deref(),
+            Some("https://crm.example.com")
+        );
+        assert!(with("ftp://crm.example.com").check().is_err());
+        assert!(with("not a url").check().is_err());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 mod executor;
 mod graphql;
 mod health;
+mod origin;
 mod telegram;
 pub mod webhooks;
 
@@ -57,7 +58,7 @@ pub fn identity_from_config(config: &Config) -> Result<Identity, TelegramError> 
         sessions: SessionSettings {
             idle_timeout: Duration::seconds(config.session_idle_timeout_secs),
             absolute_timeout: Duration::seconds(config.session_absolute_timeout_secs),
-            secure_cookie: config.cookie_secure,
+            secure_cookie: config.secure_cookie(),
         },
         account_limit,
         client_limit,
@@ -141,6 +142,10 @@ pub fn build_router(state: AppState) -> Router {
             app::shell,
         ))
         .layer(axum::middleware::map_response(apply_failure_status))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            origin::refuse_cross_site,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
