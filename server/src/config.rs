@@ -95,6 +95,10 @@ pub struct Config {
     /// a browser POST from any other origin is refused. Unset = the request's own `Host`.
     #[serde(default)]
     pub public_url: Option<String>,
+    /// `REVINTEL_TRUSTED_PROXIES`: comma-separated addresses or CIDR ranges of reverse proxies
+    /// whose `X-Forwarded-For` names the client; from anyone else the header is ignored.
+    #[serde(default)]
+    pub trusted_proxies: String,
     /// `REVINTEL_PASSWORD_HASH_CONCURRENCY`: argon2 hashes at once (each ~19 MiB, one core).
     pub password_hash_concurrency: usize,
     /// `REVINTEL_TELEGRAM_BOT_TOKEN`: the bot that carries signup PINs to the owner.
@@ -237,6 +241,7 @@ impl Default for Config {
             session_absolute_timeout_secs: 7 * 24 * 3600,
             cookie_secure: None,
             public_url: None,
+            trusted_proxies: String::new(),
             password_hash_concurrency: 2,
             telegram_bot_token: None,
             telegram_api_base: "https://api.telegram.org".to_owned(),
@@ -309,6 +314,7 @@ impl Config {
         if let Some(url) = &self.public_url {
             public_origin(url)?;
         }
+        crate::http::TrustedProxies::parse(&self.trusted_proxies)?;
         Ok(())
     }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use app::api::executor::{BoxFuture, Executor, GraphqlExecutor};
 use axum::http::request::Parts;
 
-use crate::http::{AppState, client_key, graphql::run};
+use crate::http::{AppState, graphql::run};
 
 struct InProcess {
     state: AppState,
@@ -22,7 +22,9 @@ impl GraphqlExecutor for InProcess {
                 &self.state,
                 request,
                 &parts.headers,
-                client_key(&parts.extensions),
+                self.state
+                    .proxies
+                    .client_address(&parts.headers, &parts.extensions),
             )
             .await
         })

@@ -8,7 +8,7 @@ use axum::{
     response::{Html, IntoResponse, Response},
 };
 
-use crate::http::{AppState, client_key};
+use crate::http::AppState;
 use crate::{auth, graphql};
 
 /// Resolves the caller from the request and runs one GraphQL request for them.
@@ -41,7 +41,9 @@ pub async fn execute(
         &state,
         request.into_inner(),
         &parts.headers,
-        client_key(&parts.extensions),
+        state
+            .proxies
+            .client_address(&parts.headers, &parts.extensions),
     )
     .await
     .into()

@@ -1,4 +1,5 @@
 //! The HTTP surface: `/graphql`, `/health`, webhooks, the Leptos app and its assets.
+mod client;
 mod executor;
 mod graphql;
 mod health;
@@ -6,12 +7,12 @@ mod origin;
 mod telegram;
 pub mod webhooks;
 
-use std::{net::SocketAddr, sync::Arc};
+use std::sync::Arc;
 
 use axum::{
     Router,
-    extract::{ConnectInfo, FromRef},
-    http::{Extensions, StatusCode},
+    extract::FromRef,
+    http::StatusCode,
     response::Response,
     routing::{get, post},
 };
@@ -20,6 +21,8 @@ use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use sea_orm::DatabaseConnection;
 use tower_http::{limit::RequestBodyLimitLayer, trace::TraceLayer};
+
+pub use client::TrustedProxies;
 
 use crate::{
     auth::{password::PasswordHasher, session::SessionSettings},
@@ -42,11 +45,13 @@ pub struct AppState {
     pub schema: AppSchema,
     /// Leptos's own settings (site root, bundle name).
     pub leptos_options: LeptosOptions,
+    /// Whose `X-Forwarded-For` names the client.
+    pub proxies: Arc<TrustedProxies>,
 }
 
 /// Identity services as configured.
 pub fn identity_from_config(config: &Config) -> Result<Identity, TelegramError> {
-    let (account_limit, client_limit, signup_limit) = identity::default_limits();
+    let (pair_limit, client_limit, signup_limit) = identity::default_limits();
     let telegram = config
         .telegram_bot_token
         .as_deref()
@@ -60,7 +65,7 @@ pub fn identity_from_config(config: &Config) -> Result<Identity, TelegramError> 
             absolute_timeout: Duration::seconds(config.session_absolute_timeout_secs),
             secure_cookie: config.secure_cookie(),
         },
-        account_limit,
+        pair_limit,
         client_limit,
         signup_limit,
         telegram,
@@ -68,9 +73,11 @@ pub fn identity_from_config(config: &Config) -> Result<Identity, TelegramError> 
 }
 
 impl AppState {
-    /// Builds the state from settings and an open pool.
+    /// Builds the state from settings (already checked by [`Config::check`], so an invalid
+    /// proxy list here means none) and an open pool.
     pub fn new(config: Config, db: DatabaseConnection) -> Result<Self, TelegramError> {
         let identity = identity_from_config(&config)?;
+        let proxies = Arc::new(TrustedProxies::parse(&config.trusted_proxies).unwrap_or_default());
         let schema = build_schema(db.clone(), identity.clone(), &config);
         let leptos_options = LeptosOptions::builder()
             .output_name(config.output_name.clone())
@@ -89,6 +96,7 @@ impl AppState {
             identity,
             schema,
             leptos_options,
+            proxies,
         })
     }
 }
@@ -97,15 +105,6 @@ impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
         state.leptos_options.clone()
     }
-}
-
-/// The client's address as a rate-limit key ("unknown" when the server was not started with
-/// connect info, e.g. in-process tests).
-pub(crate) fn client_key(extensions: &Extensions) -> String {
-    extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// The whole application router.

@@ -19,7 +19,7 @@ use crate::{
     auth::{
         UserRef,
         password::PasswordHasher,
-        rate_limit::{self, Limit},
+        rate_limit::{self, Admission, Limit},
         session::{self, NewSession, SessionSettings},
     },
     integrations::telegram::TelegramClient,
@@ -37,9 +37,9 @@ pub struct Identity {
     pub hasher: PasswordHasher,
     /// Cookie and timeout rules.
     pub sessions: SessionSettings,
-    /// Failed logins per account.
-    pub account_limit: Limit,
-    /// Failed logins per client address.
+    /// Login attempts for one account from one client address.
+    pub pair_limit: Limit,
+    /// Failed login attempts from one client address, whatever the account.
     pub client_limit: Limit,
     /// Signup requests per client address.
     pub signup_limit: Limit,
@@ -83,9 +83,11 @@ pub struct LoggedIn {
     pub session: NewSession,
 }
 
-/// Checks credentials and starts a fresh session. Failures are counted per account and per
-/// client and blocked past their caps; the answer never says whether the user exists. Any
-/// session the client presented is ended, so a planted id can never become a logged-in one.
+/// Checks credentials and starts a fresh session. Each attempt is reserved per (account,
+/// client) and per client before the password is hashed, and past the free attempts the next
+/// must wait ever longer; a guesser elsewhere cannot lock the real user out. The answer never
+/// says whether the user exists. Any session the client presented is ended, so a planted id
+/// can never become a logged-in one.
 pub async fn login(
     db: &DatabaseConnection,
     identity: &Identity,
@@ -98,10 +100,13 @@ pub async fn login(
         return Err(DomainError::InvalidCredentials);
     }
     let name = username.trim().to_lowercase();
-    let account_key = format!("login:user:{name}");
-    let client_key = format!("login:ip:{client_key}");
-    for key in [&account_key, &client_key] {
-        if let Some(retry_after) = rate_limit::blocked_for(db, key).await? {
+    let pair_key = format!("login:pair:{client_key}:{name}");
+    let client_key = format!("login:client:{client_key}");
+    for (key, limit) in [
+        (&client_key, identity.client_limit),
+        (&pair_key, identity.pair_limit),
+    ] {
+        if let Admission::Wait(retry_after) = rate_limit::reserve(db, key, limit).await? {
             return Err(DomainError::RateLimited(retry_after));
         }
     }
@@ -116,12 +121,11 @@ pub async fn login(
         .await
         .map_err(|e| DomainError::Internal(e.to_string()))?;
     let Some(user) = user.filter(|_| verified) else {
-        rate_limit::record_failure(db, &account_key, identity.account_limit).await?;
-        rate_limit::record_failure(db, &client_key, identity.client_limit).await?;
         tracing::info!(username = %name, "login failed");
         return Err(DomainError::InvalidCredentials);
     };
-    rate_limit::reset(db, &account_key).await?;
+    rate_limit::reset(db, &pair_key).await?;
+    rate_limit::refund(db, &client_key).await?;
 
     let first_project = project_members::Entity::find()
         .filter(project_members::Column::UserId.eq(user.id))
@@ -228,24 +232,30 @@ async fn insert_user<C: ConnectionTrait>(
     }
 }
 
-/// Default login throttles: 5 failures per account or 30 per client in 15 minutes block for 15.
+/// Default throttles, as (pair, client, signup): 5 attempts per account and client and 30 per
+/// client in 15 minutes, then a delay from 30 s doubling up to 15 minutes; 10 sign-up requests
+/// per client an hour, then from a minute up to an hour.
 pub fn default_limits() -> (Limit, Limit, Limit) {
-    let window = Duration::minutes(15).num_seconds();
+    let quarter = Duration::minutes(15).num_seconds();
+    let hour = Duration::hours(1).num_seconds();
     (
         Limit {
-            max: 5,
-            window_secs: window,
-            block_secs: window,
+            free: 5,
+            window_secs: quarter,
+            base_delay_secs: 30,
+            max_delay_secs: quarter,
         },
         Limit {
-            max: 30,
-            window_secs: window,
-            block_secs: window,
+            free: 30,
+            window_secs: quarter,
+            base_delay_secs: 30,
+            max_delay_secs: quarter,
         },
         Limit {
-            max: 10,
-            window_secs: Duration::hours(1).num_seconds(),
-            block_secs: Duration::hours(1).num_seconds(),
+            free: 10,
+            window_secs: hour,
+            base_delay_secs: 60,
+            max_delay_secs: hour,
         },
     )
 }

@@ -15,7 +15,7 @@ use crate::domain::identity::{
 };
 use crate::{
     auth::{
-        rate_limit,
+        rate_limit::{self, Admission},
         secrets::{constant_time_eq, hmac_hex, random_pin, random_token},
     },
     kernel::{
@@ -64,10 +64,6 @@ pub async fn request(
     let Some(username) = username.filter(|_| errors.is_empty()) else {
         return Err(DomainError::Validation(errors));
     };
-    let limit_key = format!("signup:ip:{client_key}");
-    if let Some(retry_after) = rate_limit::blocked_for(db, &limit_key).await? {
-        return Err(DomainError::RateLimited(retry_after));
-    }
     let (Some(telegram), Some(owner_chat)) =
         (&identity.telegram, telegram_owner::owner_chat_id(db).await?)
     else {
@@ -75,6 +71,14 @@ pub async fn request(
             "Sign-up is not available: the owner has not connected Telegram yet",
         ));
     };
+    // Reserved before the name is looked up and counted on every request, successful or not:
+    // it caps both PIN spam to the owner and probing which names exist.
+    let limit_key = format!("signup:client:{client_key}");
+    if let Admission::Wait(retry_after) =
+        rate_limit::reserve(db, &limit_key, identity.signup_limit).await?
+    {
+        return Err(DomainError::RateLimited(retry_after));
+    }
     let taken = app_users::Entity::find()
         .filter(app_users::Column::Username.eq(username.clone()))
         .count(db)
@@ -86,8 +90,6 @@ pub async fn request(
             "is already taken",
         )]));
     }
-    // Counted on every request, successful or not: it caps PIN spam to the owner.
-    rate_limit::record_failure(db, &limit_key, identity.signup_limit).await?;
 
     let password_hash = identity
         .hasher
