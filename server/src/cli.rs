@@ -148,8 +148,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let background = config
         .workers
         .then(|| crate::workers::Background::start(pool.clone(), &config, "serve"));
-    let state =
-        http::AppState::new(config.clone(), pool).context("configuring the Telegram client")?;
+    let requests_pool = db::connect_for_requests(&config)
+        .await
+        .context("connecting the request pool")?;
+    let state = http::AppState::new(config.clone(), requests_pool)
+        .context("configuring the Telegram client")?;
     let router = http::build_router(state);
     let listener = tokio::net::TcpListener::bind(config.bind_addr)
         .await

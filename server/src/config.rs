@@ -72,6 +72,9 @@ pub struct Config {
     pub bind_addr: SocketAddr,
     /// `REVINTEL_DB_MAX_CONNECTIONS`: pool size per process.
     pub db_max_connections: u32,
+    /// `REVINTEL_DB_STATEMENT_TIMEOUT_MS`: longest statement a request may run.
+    #[serde(default = "default_statement_timeout_ms")]
+    pub db_statement_timeout_ms: u64,
     /// `REVINTEL_LOG_FORMAT`: pretty | json.
     pub log_format: LogFormat,
     /// `REVINTEL_DEMO_SEED`: load the demo workspace at start-up (idempotent).
@@ -184,6 +187,10 @@ pub struct Config {
     pub outbound_poll_seconds: u64,
 }
 
+fn default_statement_timeout_ms() -> u64 {
+    10_000
+}
+
 fn default_outbound_batch_size() -> usize {
     20
 }
@@ -231,10 +238,11 @@ impl Default for Config {
             database_url: "postgres://postgres@127.0.0.1:5433/revintel".to_owned(),
             bind_addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
             db_max_connections: 20,
+            db_statement_timeout_ms: default_statement_timeout_ms(),
             log_format: LogFormat::Pretty,
             demo_seed: false,
             graphql_max_depth: 12,
-            graphql_max_complexity: 1_000,
+            graphql_max_complexity: 10_000,
             graphql_max_body_bytes: 1024 * 1024,
             site_root: "target/site".to_owned(),
             session_idle_timeout_secs: 8 * 3600,

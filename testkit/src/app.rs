@@ -88,7 +88,7 @@ pub async fn spawn_app_in(env: AppEnv) -> TestApp {
         telegram_webhook_secret: Some("telegram-webhook-secret".to_owned()),
         ..Config::default()
     };
-    let pool = db::connect(&config)
+    let pool = db::connect_for_requests(&config)
         .await
         .expect("connect to test database");
     db::migrate(&pool, &config).await.expect("migrations apply");

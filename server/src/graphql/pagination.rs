@@ -20,6 +20,23 @@ pub enum PaginationError {
     BadCursor,
 }
 
+/// What a field that runs a search or evaluates a filter tree over every contact costs on top
+/// of its rows, so a request can hold only a few of them.
+pub const EXPENSIVE_FIELD_COST: usize = 1_000;
+
+/// The complexity of a page: its selection once per row it may return (`first`, or the
+/// default page size). async-graphql adds up fields, so without this a hundred aliases of a
+/// hundred-row page inside a hundred-row page would cost as much as one row.
+pub fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {
+    rows_cost(first, DEFAULT_PAGE_SIZE, child_complexity)
+}
+
+/// [`page_cost`] for a list whose own default length is `default_rows`.
+pub fn rows_cost(first: Option<i32>, default_rows: i32, child_complexity: usize) -> usize {
+    let rows = first.unwrap_or(default_rows).max(1) as usize;
+    rows.saturating_mul(child_complexity.max(1))
+}
+
 /// Validates `first`, defaulting when absent.
 pub fn page_size(first: Option<i32>) -> Result<u64, PaginationError> {
     match first.unwrap_or(DEFAULT_PAGE_SIZE) {

@@ -8,27 +8,41 @@ use axum::{
     response::{Html, IntoResponse, Response},
 };
 
-use crate::http::AppState;
+use crate::http::{AppState, FairShare};
 use crate::{auth, graphql};
 
-/// Resolves the caller from the request and runs one GraphQL request for them.
+/// Resolves the caller from the request and runs one GraphQL request for them, within their
+/// tenant's share of concurrent requests.
 pub(crate) async fn run(
     state: &AppState,
     request: async_graphql::Request,
     headers: &HeaderMap,
     client: String,
 ) -> async_graphql::Response {
-    match auth::resolve(&state.db, &state.identity.sessions, headers, client).await {
-        Ok(auth) => graphql::execute(&state.schema, request, auth).await,
+    let auth = match auth::resolve(&state.db, &state.identity.sessions, headers, client).await {
+        Ok(auth) => auth,
         Err(e) => {
             tracing::error!(error = %e, "resolving the caller failed");
-            let mut error = async_graphql::ServerError::new("Internal error", None);
-            let mut extensions = async_graphql::ErrorExtensionValues::default();
-            extensions.set("code", graphql::error::codes::INTERNAL);
-            error.extensions = Some(extensions);
-            async_graphql::Response::from_errors(vec![error])
+            return refusal("Internal error", graphql::error::codes::INTERNAL);
         }
-    }
+    };
+    let tenant = FairShare::tenant_of(&auth);
+    let Some(_slot) = state.fair_share.acquire(&tenant).await else {
+        tracing::warn!(%tenant, "request refused: the tenant's share of the pool is busy");
+        return refusal(
+            "Too many requests at once for this project; try again in a moment",
+            graphql::error::codes::RATE_LIMITED,
+        );
+    };
+    graphql::execute(&state.schema, request, auth).await
+}
+
+fn refusal(message: &str, code: &str) -> async_graphql::Response {
+    let mut error = async_graphql::ServerError::new(message, None);
+    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    extensions.set("code", code);
+    error.extensions = Some(extensions);
+    async_graphql::Response::from_errors(vec![error])
 }
 
 /// Executes one GraphQL request for the caller its headers identify.

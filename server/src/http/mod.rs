@@ -1,6 +1,7 @@
 //! The HTTP surface: `/graphql`, `/health`, webhooks, the Leptos app and its assets.
 mod client;
 mod executor;
+mod fair_share;
 mod graphql;
 mod health;
 mod origin;
@@ -23,6 +24,7 @@ use sea_orm::DatabaseConnection;
 use tower_http::{limit::RequestBodyLimitLayer, trace::TraceLayer};
 
 pub use client::TrustedProxies;
+pub use fair_share::FairShare;
 
 use crate::{
     auth::{password::PasswordHasher, session::SessionSettings},
@@ -47,6 +49,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Whose `X-Forwarded-For` names the client.
     pub proxies: Arc<TrustedProxies>,
+    /// Each tenant's share of concurrent requests.
+    pub fair_share: Arc<FairShare>,
 }
 
 /// Identity services as configured.
@@ -78,6 +82,7 @@ impl AppState {
     pub fn new(config: Config, db: DatabaseConnection) -> Result<Self, TelegramError> {
         let identity = identity_from_config(&config)?;
         let proxies = Arc::new(TrustedProxies::parse(&config.trusted_proxies).unwrap_or_default());
+        let fair_share = Arc::new(FairShare::for_pool(config.db_max_connections));
         let schema = build_schema(db.clone(), identity.clone(), &config);
         let leptos_options = LeptosOptions::builder()
             .output_name(config.output_name.clone())
@@ -97,6 +102,7 @@ impl AppState {
             schema,
             leptos_options,
             proxies,
+            fair_share,
         })
     }
 }

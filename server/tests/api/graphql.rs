@@ -1,4 +1,5 @@
 use axum::http::StatusCode;
+use sea_orm::ConnectionTrait;
 use serde_json::json;
 use server::config::AppEnv;
 
@@ -185,4 +186,165 @@ async fn production_hides_introspection_suggestions_and_graphiql() {
         anonymous["errors"][0]["extensions"]["code"],
         "UNAUTHENTICATED"
     );
+}
+
+/// Whether a GraphQL answer was refused for its cost or depth.
+fn refused_as_too_costly(body: &serde_json::Value) -> bool {
+    body["errors"].as_array().is_some_and(|errors| {
+        errors.iter().any(|e| {
+            let message = e["message"].as_str().unwrap_or_default();
+            message.contains("too complex") || message.contains("nested too deep")
+        })
+    })
+}
+
+#[tokio::test]
+async fn forty_aliases_of_a_hundred_accounts_with_their_signals_are_refused_before_running() {
+    // Arrange: the request a free account could send to hold the pool.
+    let app = spawn_app().await;
+    let demo = app.login_demo().await;
+    let alias = "crmAccounts(first: 100) { edges { node { id name \
+                 signals(first: 100) { edges { node { id kind } } } \
+                 healthHistory { score } nextBestActions { id } } } }";
+    let query = format!(
+        "{{ {} }}",
+        (0..40)
+            .map(|n| format!("a{n}: {alias}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+
+    // Act
+    let body = app.gql(As::Session(&demo), &query, json!({})).await;
+    let one = app
+        .gql(As::Session(&demo), &format!("{{ {alias} }}"), json!({}))
+        .await;
+
+    // Assert: refused whole, and so is a single such page of pages.
+    assert!(refused_as_too_costly(&body), "{body}");
+    assert!(body["data"].is_null());
+    assert!(refused_as_too_costly(&one), "{one}");
+}
+
+#[tokio::test]
+async fn a_dozen_searches_in_one_request_are_refused() {
+    // Arrange
+    let app = spawn_app().await;
+    let demo = app.login_demo().await;
+    let query = format!(
+        "{{ {} }}",
+        (0..12)
+            .map(|n| format!("s{n}: search(query: \"refund\", first: 5) {{ hits {{ score }} }}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+
+    // Act
+    let body = app.gql(As::Session(&demo), &query, json!({})).await;
+
+    // Assert
+    assert!(refused_as_too_costly(&body), "{body}");
+}
+
+/// A value for a variable of GraphQL type `name`, or None when the test cannot make one.
+fn sample_variable(var: &str, name: &str) -> Option<serde_json::Value> {
+    match name {
+        "Int" if var == "first" => Some(json!(100)),
+        "Int" => Some(json!(1)),
+        "ID" => Some(json!("00000000-0000-0000-0000-000000000000")),
+        "String" => Some(json!("x")),
+        "Boolean" => Some(json!(false)),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn every_query_the_app_sends_fits_the_cost_limit_at_the_largest_page() {
+    // Arrange: each query of app/graphql, with every `first` at its largest.
+    use async_graphql::parser::{
+        parse_query,
+        types::{BaseType, DocumentOperations, OperationType},
+    };
+    let app = spawn_app().await;
+    let demo = app.login_demo().await;
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../app/graphql");
+    let mut checked = Vec::new();
+    let mut refused = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let document = parse_query(&text).unwrap();
+        let DocumentOperations::Multiple(operations) = &document.operations else {
+            continue;
+        };
+        for (name, operation) in operations {
+            if operation.node.ty != OperationType::Query {
+                continue;
+            }
+            let mut variables = serde_json::Map::new();
+            let mut complete = true;
+            for def in &operation.node.variable_definitions {
+                let var = def.node.name.node.as_str();
+                let value = match &def.node.var_type.node.base {
+                    BaseType::Named(ty) => sample_variable(var, ty.as_str()),
+                    BaseType::List(_) => None,
+                };
+                match value {
+                    Some(v) => {
+                        variables.insert(var.to_owned(), v);
+                    }
+                    None if def.node.var_type.node.nullable => {}
+                    None => complete = false,
+                }
+            }
+            if !complete {
+                continue;
+            }
+
+            // Act
+            let body = app
+                .post_graphql_as(
+                    As::Session(&demo),
+                    json!({ "query": text, "operationName": name.as_str(), "variables": variables })
+                        .to_string(),
+                )
+                .await
+                .json();
+            checked.push(name.to_string());
+            if refused_as_too_costly(&body) {
+                refused.push(name.to_string());
+            }
+        }
+    }
+
+    // Assert
+    assert!(
+        checked.len() >= 25,
+        "only {} queries checked: {checked:?}",
+        checked.len()
+    );
+    assert!(refused.is_empty(), "refused: {refused:?}");
+}
+
+#[tokio::test]
+async fn requests_run_under_a_statement_timeout() {
+    // Arrange
+    let app = spawn_app().await;
+
+    // Act: the pool the router serves requests with.
+    let timeout = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Postgres,
+            "show statement_timeout",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<String>(0)
+        .unwrap();
+    let cancelled = app.db.execute_unprepared("select pg_sleep(11)").await;
+
+    // Assert
+    assert_eq!(timeout, "10s");
+    assert!(cancelled.is_err_and(|e| e.to_string().contains("statement timeout")));
 }

@@ -23,6 +23,7 @@ pub struct AuditQuery;
 #[Object]
 impl AuditQuery {
     /// Audit events of the active project, newest first.
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn audit_events(
         &self,
         ctx: &Context<'_>,

@@ -47,6 +47,7 @@ impl CampaignsQuery {
 
     /// How many of the active project's contacts a filter tree matches now, with a sample of
     /// ten (VALIDATION names what is wrong with a bad tree).
+    #[graphql(complexity = "crate::graphql::pagination::EXPENSIVE_FIELD_COST + child_complexity")]
     async fn preview_segment(
         &self,
         ctx: &Context<'_>,
@@ -60,6 +61,7 @@ impl CampaignsQuery {
     }
 
     /// Campaigns of the active project, newest first.
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn campaigns(
         &self,
         ctx: &Context<'_>,

@@ -34,6 +34,7 @@ pub struct ConversationsQuery;
 #[Object]
 impl ConversationsQuery {
     /// Contacts of the active project, most recently updated first.
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn contacts(
         &self,
         ctx: &Context<'_>,
@@ -81,6 +82,7 @@ impl ConversationsQuery {
     }
 
     /// Conversations of the active project, newest activity first.
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn conversations(
         &self,
         ctx: &Context<'_>,
@@ -172,6 +174,7 @@ impl ConversationsQuery {
     }
 
     /// Sync runs of the active project (of one source, or all), newest first.
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn sync_runs(
         &self,
         ctx: &Context<'_>,

@@ -161,6 +161,7 @@ impl ConversationNode {
     }
 
     /// The conversation's messages, oldest first (private notes included).
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn messages(
         &self,
         ctx: &Context<'_>,

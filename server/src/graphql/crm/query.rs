@@ -31,6 +31,7 @@ pub struct CrmQuery;
 impl CrmQuery {
     /// Accounts of the active project (active and archived unless `filter.status` says
     /// otherwise), by name unless `orderBy` says otherwise.
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn crm_accounts(
         &self,
         ctx: &Context<'_>,
@@ -101,6 +102,7 @@ impl CrmQuery {
     }
 
     /// Opportunities of the active project, newest first.
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn opportunities(
         &self,
         ctx: &Context<'_>,

@@ -26,6 +26,7 @@ pub struct ProjectsQuery;
 #[Object]
 impl ProjectsQuery {
     /// Projects the caller is a member of, oldest first; an API token sees only its own.
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn projects(
         &self,
         ctx: &Context<'_>,

@@ -20,6 +20,7 @@ pub struct OffersQuery;
 #[Object]
 impl OffersQuery {
     /// Offers of the active project, newest first.
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn offers(
         &self,
         ctx: &Context<'_>,

@@ -24,6 +24,7 @@ pub struct OutboundQuery;
 #[Object]
 impl OutboundQuery {
     /// Outbound messages of the active project, newest first, with their attempts.
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn outbound_messages(
         &self,
         ctx: &Context<'_>,

@@ -72,6 +72,9 @@ impl SearchQuery {
     /// Chunks of the active project's messages that match `query` by meaning and by words
     /// (fused by reciprocal rank), best first, with their message, conversation and contact.
     /// `first`: 1 to 50, default 10.
+    #[graphql(
+        complexity = "crate::graphql::pagination::EXPENSIVE_FIELD_COST + crate::graphql::pagination::rows_cost(first, 10, child_complexity)"
+    )]
     async fn search(
         &self,
         ctx: &Context<'_>,

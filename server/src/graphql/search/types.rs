@@ -225,6 +225,7 @@ impl EmbeddingStatus {
 #[ComplexObject]
 impl EmbeddingStatus {
     /// The most recently failed chunks, newest first (`first`: 1 to 200, default 20).
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn failed_chunks(
         &self,
         ctx: &Context<'_>,

@@ -66,6 +66,7 @@ pub struct SignalsQuery;
 #[Object]
 impl SignalsQuery {
     /// Signals of the active project, newest first.
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn signals(
         &self,
         ctx: &Context<'_>,
@@ -127,6 +128,7 @@ impl SignalsQuery {
 
     /// Next-best-actions of the active project: highest priority first, then the earliest
     /// due (default: the open and accepted ones, i.e. the inbox).
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn next_best_actions(
         &self,
         ctx: &Context<'_>,
@@ -196,6 +198,7 @@ impl SignalsQuery {
 
     /// The risk radar: accounts whose health fell across a band or that carry open risk
     /// signals, riskiest first.
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn risk_radar(
         &self,
         ctx: &Context<'_>,

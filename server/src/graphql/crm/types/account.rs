@@ -73,6 +73,7 @@ impl CrmAccount {
     }
 
     /// The account's opportunities, newest first.
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     pub(super) async fn opportunities(
         &self,
         ctx: &Context<'_>,
@@ -89,6 +90,7 @@ impl CrmAccount {
     }
 
     /// The account's signals, newest first.
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     pub(super) async fn signals(
         &self,
         ctx: &Context<'_>,
@@ -127,6 +129,7 @@ impl CrmAccount {
     }
 
     /// The account's health history, newest first (default 90, at most 365 scores).
+    #[graphql(complexity = "crate::graphql::pagination::rows_cost(first, 90, child_complexity)")]
     pub(super) async fn health_history(
         &self,
         ctx: &Context<'_>,
@@ -148,6 +151,7 @@ impl CrmAccount {
     }
 
     /// The account's open and accepted next-best-actions, most urgent first.
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     pub(super) async fn next_best_actions(
         &self,
         ctx: &Context<'_>,
