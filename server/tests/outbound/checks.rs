@@ -1,6 +1,6 @@
 //! The send-time re-checks: an opt-out or a cap that arrives after the approval still stops
 //! the message.
-use server::domain::outbound::policies;
+use server::domain::outbound::{policies, sender};
 
 use crate::helpers::Fixture;
 
@@ -172,5 +172,44 @@ async fn clearing_a_contacts_cap_returns_to_the_project_default() {
             .await,
         2
     );
+    f.drop().await;
+}
+
+#[tokio::test]
+async fn an_opt_out_recorded_after_the_batch_was_claimed_stops_the_message_before_its_post() {
+    // Arrange: the sender has claimed the message (checks passed, lease taken) ...
+    let f = Fixture::new().await;
+    let id = f.approved("Last chance: 20% off").await;
+    let options = f.options("slow-sender");
+    let (claimed, _) = sender::claim(f.db(), &options).await.expect("claimed");
+    assert_eq!(claimed.len(), 1);
+    // ... and the contact opts out while the batch is still being worked through.
+    policies::opt_out(
+        f.db(),
+        &f.scope,
+        &f.author,
+        &f.contact,
+        "all",
+        Some("replied STOP".to_owned()),
+        Vec::new(),
+    )
+    .await
+    .expect("opted out");
+
+    // Act
+    let mut blocked = 0;
+    for c in claimed {
+        blocked += sender::deliver_claimed(f.db(), &options, c)
+            .await
+            .expect("delivery runs")
+            .blocked;
+    }
+
+    // Assert
+    assert_eq!(blocked, 1);
+    assert_eq!(f.fake.requests(), 0, "nothing reached Chatwoot");
+    assert_eq!(f.status(id).await, "blocked");
+    assert_eq!(f.attempt_statuses(id).await, ["blocked"]);
+    assert_eq!(f.audits("outbound.message.blocked", id).await, 1);
     f.drop().await;
 }

@@ -62,8 +62,8 @@ pub async fn post_claimed(
 
 /// Renews this sender's lease on `id` right before a Chatwoot call; false when the lease is
 /// gone (expired and maybe taken over, or the message settled): then nothing may be posted.
-pub(super) async fn renew(
-    db: &DatabaseConnection,
+pub(super) async fn renew<C: ConnectionTrait>(
+    db: &C,
     id: Uuid,
     options: &SenderOptions,
 ) -> Result<bool, DbErr> {
@@ -80,6 +80,64 @@ pub(super) async fn renew(
         ))
         .await?;
     Ok(result.rows_affected() == 1)
+}
+
+/// What the last look before a POST found.
+enum LastLook {
+    /// Still approved, not opted out, within its cap, and the lease renewed: post it.
+    Post,
+    /// Blocked now (recorded); nothing may be posted.
+    Blocked,
+    /// The lease is gone; someone else owns the message now.
+    Lost,
+}
+
+/// Checks approval, opt-out and the frequency cap again and renews the lease, in the one
+/// transaction that holds the message's row: an opt-out recorded after the batch was claimed
+/// still stops the message, and no opt-out can land between this check and the POST's lease.
+async fn last_look(
+    db: &DatabaseConnection,
+    options: &SenderOptions,
+    claimed: &Claimed,
+    attempt_id: i64,
+) -> Result<LastLook, SenderError> {
+    let txn = db.begin().await?;
+    let row = txn
+        .query_one_raw(stmt(
+            &txn,
+            &format!(
+                "select {ROW_COLUMNS} from outbound_messages m \
+                 where m.id = $1 and m.status = 'queued' and m.locked_by = $2 \
+                   and m.lease_expires_at > now() for update of m"
+            ),
+            [claimed.message_id.into(), options.worker_id.clone().into()],
+        ))
+        .await?
+        .map(|r| Row::read(&r))
+        .transpose()?;
+    let Some(row) = row else {
+        txn.commit().await?;
+        return Ok(LastLook::Lost);
+    };
+    let refusal = if !row.approved {
+        Some("not_approved")
+    } else if opted_out(&txn, &row).await? {
+        Some("opted_out")
+    } else if over_cap(&txn, &claimed.scope, &row).await? {
+        Some("frequency_cap")
+    } else {
+        None
+    };
+    let look = match refusal {
+        Some(reason) => {
+            block_leased(&txn, &claimed.scope, &row, reason, attempt_id).await?;
+            LastLook::Blocked
+        }
+        None if renew(&txn, row.id, options).await? => LastLook::Post,
+        None => LastLook::Lost,
+    };
+    txn.commit().await?;
+    Ok(look)
 }
 
 /// Claims one batch and delivers it. Tests call it until it reports idle. A message whose
@@ -155,9 +213,16 @@ pub(super) async fn deliver(
             return record_failure(db, options, &claimed, attempt_id, &e, report).await;
         }
     };
-    if !renew(db, claimed.message_id, options).await? {
-        report.lost += 1;
-        return Ok(());
+    match last_look(db, options, &claimed, attempt_id).await? {
+        LastLook::Post => {}
+        LastLook::Blocked => {
+            report.blocked += 1;
+            return Ok(());
+        }
+        LastLook::Lost => {
+            report.lost += 1;
+            return Ok(());
+        }
     }
     let body = post_body(claimed.message_id, &claimed.content);
     match client.create_message(display_id, &body).await {

@@ -64,6 +64,35 @@ pub(super) async fn block(
     reason: &str,
     options: &SenderOptions,
 ) -> Result<(), SenderError> {
+    insert_attempt(txn, row.id, "blocked", None, reason, options).await?;
+    settle_blocked(txn, scope, row, reason).await
+}
+
+/// Blocks a leased message whose running attempt never posted: that attempt ends `blocked`.
+pub(super) async fn block_leased(
+    txn: &DatabaseTransaction,
+    scope: &Scope,
+    row: &Row,
+    reason: &str,
+    attempt_id: i64,
+) -> Result<(), SenderError> {
+    txn.execute_raw(stmt(
+        txn,
+        "update outbound_attempts set status = 'blocked', error = $2, finished_at = now() \
+         where id = $1 and status = 'running'",
+        [attempt_id.into(), reason.into()],
+    ))
+    .await?;
+    settle_blocked(txn, scope, row, reason).await
+}
+
+/// Marks the message blocked, runs its origin's hooks and audits it.
+async fn settle_blocked(
+    txn: &DatabaseTransaction,
+    scope: &Scope,
+    row: &Row,
+    reason: &str,
+) -> Result<(), SenderError> {
     txn.execute_raw(stmt(
         txn,
         "update outbound_messages set status = 'blocked', blocked_reason = $2, \
@@ -71,7 +100,6 @@ pub(super) async fn block(
         [row.id.into(), reason.into()],
     ))
     .await?;
-    insert_attempt(txn, row.id, "blocked", None, reason, options).await?;
     hooks(
         txn,
         row.project_id,
