@@ -102,6 +102,11 @@ pub struct Config {
     /// whose `X-Forwarded-For` names the client; from anyone else the header is ignored.
     #[serde(default)]
     pub trusted_proxies: String,
+    /// `REVINTEL_CHATWOOT_PRIVATE_NETWORKS`: comma-separated CIDR ranges of internal networks a
+    /// self-hosted Chatwoot may be reached on in production (where sources must otherwise
+    /// resolve to public addresses only). Development and test reach anything.
+    #[serde(default)]
+    pub chatwoot_private_networks: String,
     /// `REVINTEL_PASSWORD_HASH_CONCURRENCY`: argon2 hashes at once (each ~19 MiB, one core).
     pub password_hash_concurrency: usize,
     /// `REVINTEL_TELEGRAM_BOT_TOKEN`: the bot that carries signup PINs to the owner.
@@ -250,6 +255,7 @@ impl Default for Config {
             cookie_secure: None,
             public_url: None,
             trusted_proxies: String::new(),
+            chatwoot_private_networks: String::new(),
             password_hash_concurrency: 2,
             telegram_bot_token: None,
             telegram_api_base: "https://api.telegram.org".to_owned(),
@@ -323,6 +329,7 @@ impl Config {
             public_origin(url)?;
         }
         crate::http::TrustedProxies::parse(&self.trusted_proxies)?;
+        private_networks(&self.chatwoot_private_networks)?;
         Ok(())
     }
 
@@ -338,6 +345,18 @@ impl Config {
         Ok(())
     }
 
+    /// Where Chatwoot sources may be reached: anywhere outside production; in production public
+    /// addresses and the configured private networks only.
+    pub fn chatwoot_reach(&self) -> crate::integrations::chatwoot::Reach {
+        use crate::integrations::chatwoot::Reach;
+        if !self.app_env.is_production() {
+            return Reach::Anywhere;
+        }
+        Reach::PublicOnly {
+            allowed: private_networks(&self.chatwoot_private_networks).unwrap_or_default(),
+        }
+    }
+
     /// Whether the session cookie is Secure and `__Host-` prefixed.
     pub fn secure_cookie(&self) -> bool {
         self.cookie_secure
@@ -350,6 +369,21 @@ impl Config {
             .as_deref()
             .and_then(|url| public_origin(url).ok())
     }
+}
+
+/// The networks of `REVINTEL_CHATWOOT_PRIVATE_NETWORKS`.
+fn private_networks(list: &str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            entry.parse::<ipnet::IpNet>().map_err(|_| {
+                ConfigError::Invalid(format!(
+                    "REVINTEL_CHATWOOT_PRIVATE_NETWORKS: {entry:?} is not a CIDR range"
+                ))
+            })
+        })
+        .collect()
 }
 
 /// `url`'s origin, `scheme://host[:port]` in lower case, or why it is not a usable public URL.

@@ -4,6 +4,7 @@
 //! talk to over loopback (Chatwoot and Telegram from `devtools`, an OpenAI-compatible
 //! embeddings server here).
 pub mod app;
+pub mod chatwoot;
 pub mod database;
 pub mod fake_openai;
 pub mod ids;

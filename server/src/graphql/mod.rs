@@ -28,7 +28,12 @@ use async_graphql::{
 };
 use sea_orm::DatabaseConnection;
 
-use crate::{auth::RequestAuth, config::Config, domain::identity::Identity};
+use crate::{
+    auth::RequestAuth,
+    config::Config,
+    domain::identity::Identity,
+    integrations::chatwoot::{ClientOptions, RetryPolicy},
+};
 use root::{MutationRoot, QueryRoot};
 
 /// The schema type served by this server.
@@ -56,6 +61,16 @@ pub fn build_schema(db: DatabaseConnection, identity: Identity, config: &Config)
     ))
     .data(db)
     .data(identity)
+    // How binding reaches Chatwoot to prove a token's access: one quick try, no retries.
+    .data(ClientOptions {
+        timeout: std::time::Duration::from_secs(10),
+        connect_timeout: std::time::Duration::from_secs(5),
+        retry: RetryPolicy {
+            max_retries: 0,
+            ..RetryPolicy::default()
+        },
+        reach: config.chatwoot_reach(),
+    })
     .limit_depth(config.graphql_max_depth)
     .limit_complexity(config.graphql_max_complexity);
     if config.app_env.is_production() {

@@ -29,6 +29,7 @@ pub fn sync_options(config: &Config) -> SyncOptions {
             timeout: Duration::from_secs(config.chatwoot_timeout_seconds.max(1)),
             connect_timeout: Duration::from_secs(config.chatwoot_timeout_seconds.clamp(1, 10)),
             retry: RetryPolicy::default(),
+            reach: config.chatwoot_reach(),
         },
         full_rescan_after: Duration::from_secs(config.chatwoot_full_rescan_hours.max(1) * 3_600),
         message_concurrency: config.chatwoot_message_concurrency.max(1),

@@ -125,11 +125,14 @@ async fn sync_now_queues_one_job_and_asking_again_does_not_duplicate_it() {
     // Arrange
     let app = spawn_app().await;
     let (session, _) = app.user_with_project("iris", "Iris project").await;
+    let chatwoot = testkit::chatwoot::fake_chatwoot_with(&[505]).await;
     let bound = app
         .gql(
             As::Session(&session),
-            "mutation { bindChatwootSource(input: { baseUrl: \"http://127.0.0.1:9\", accountId: 505, apiAccessToken: \"t\", verifySignatures: false }) { id } }",
-            json!({}),
+            "mutation($i: BindChatwootSourceInput!) { bindChatwootSource(input: $i) { id } }",
+            json!({ "i": { "baseUrl": chatwoot.base_url(), "accountId": 505,
+                           "apiAccessToken": testkit::chatwoot::CHATWOOT_TOKEN,
+                           "verifySignatures": false } }),
         )
         .await;
     let source_id = bound["data"]["bindChatwootSource"]["id"]

@@ -1,7 +1,10 @@
 use axum::http::{StatusCode, header};
 use serde_json::{Value, json};
 
-use testkit::app::{As, OWNER_CHAT, PASSWORD, Session, session_from, spawn_app};
+use testkit::{
+    app::{As, OWNER_CHAT, PASSWORD, Session, session_from, spawn_app},
+    chatwoot::fake_chatwoot_with,
+};
 
 const ME: &str = "{ me { username activeProject { name } csrfToken } }";
 const CREATE_PROJECT: &str =
@@ -894,7 +897,12 @@ async fn a_leaked_write_token_cannot_mint_credentials_projects_sources_or_bind_c
             json!({ "input": { "name": "Mine now" } }),
         )
         .await,
-        app.gql(As::Token(&token), BIND, bind_input(777)).await,
+        app.gql(
+            As::Token(&token),
+            BIND,
+            bind_input_at("https://chat.example.com", 777),
+        )
+        .await,
         app.gql(
             As::Token(&token),
             "mutation { createTelegramBindCode { code } }",
@@ -997,9 +1005,9 @@ async fn a_revoked_token_is_rejected() {
 
 const BIND: &str = "mutation($input: BindChatwootSourceInput!) { bindChatwootSource(input: $input) { id accountId webhookPath hasApiAccessToken hasWebhookSecret } }";
 
-fn bind_input(account_id: i64) -> serde_json::Value {
+fn bind_input_at(base_url: &str, account_id: i64) -> serde_json::Value {
     json!({ "input": {
-        "baseUrl": "https://chat.example.com/",
+        "baseUrl": base_url,
         "accountId": account_id,
         "apiAccessToken": "cw-secret-token",
         "webhookSecret": "cw-webhook-secret"
@@ -1010,6 +1018,8 @@ fn bind_input(account_id: i64) -> serde_json::Value {
 async fn a_chatwoot_account_binds_once_and_its_secrets_are_write_only() {
     // Arrange
     let app = spawn_app().await;
+    let chatwoot = fake_chatwoot_with(&[7, 8]).await;
+    let bind_input = |id| bind_input_at(&chatwoot.base_url(), id);
     let (a, _) = app.user_with_project("alice", "Alice project").await;
     let (b, _) = app.user_with_project("bob", "Bob project").await;
 
@@ -1046,7 +1056,7 @@ async fn a_chatwoot_account_binds_once_and_its_secrets_are_write_only() {
         other_project_same_account["errors"][0]["message"]
             .as_str()
             .unwrap()
-            .contains("already bound to a project")
+            .contains("already bound")
     );
     assert!(
         !other_project_same_account
@@ -1091,7 +1101,13 @@ async fn critical_actions_leave_audit_events_with_evidence_listed_by_filter() {
     // Arrange
     let app = spawn_app().await;
     let (a, _) = app.user_with_project("dave", "Dave project").await;
-    app.gql(As::Session(&a), BIND, bind_input(11)).await;
+    let chatwoot = fake_chatwoot_with(&[11]).await;
+    app.gql(
+        As::Session(&a),
+        BIND,
+        bind_input_at(&chatwoot.base_url(), 11),
+    )
+    .await;
     app.gql(
         As::Session(&a),
         CREATE_TOKEN,
@@ -1132,4 +1148,86 @@ async fn critical_actions_leave_audit_events_with_evidence_listed_by_filter() {
         assert!(edge["node"]["actor"].as_str().unwrap().starts_with("user:"));
     }
     assert_eq!(only_sources["data"]["auditEvents"]["totalCount"], 1);
+}
+
+#[tokio::test]
+async fn binding_needs_a_token_that_chatwoot_accepts_for_that_account() {
+    // Arrange: an account that exists, a wrong token, and an account the token cannot read.
+    let app = spawn_app().await;
+    let (a, _) = app.user_with_project("squatter", "Squatter project").await;
+    let chatwoot = fake_chatwoot_with(&[21]).await;
+    let mut wrong_token = bind_input_at(&chatwoot.base_url(), 21);
+    wrong_token["input"]["apiAccessToken"] = json!("a-guessed-token");
+
+    // Act
+    let guessed = app.gql(As::Session(&a), BIND, wrong_token).await;
+    let other_account = app
+        .gql(
+            As::Session(&a),
+            BIND,
+            bind_input_at(&chatwoot.base_url(), 22),
+        )
+        .await;
+    let nobody_there = app
+        .gql(
+            As::Session(&a),
+            BIND,
+            bind_input_at("http://127.0.0.1:9", 21),
+        )
+        .await;
+
+    // Assert
+    for refused in [&guessed, &other_account] {
+        assert_eq!(
+            refused["errors"][0]["extensions"]["code"], "VALIDATION",
+            "{refused}"
+        );
+        assert_eq!(
+            refused["errors"][0]["extensions"]["fields"][0]["field"],
+            "apiAccessToken"
+        );
+    }
+    assert_eq!(
+        nobody_there["errors"][0]["extensions"]["fields"][0]["field"],
+        "baseUrl"
+    );
+    assert_eq!(app.count("select count(*) from project_sources").await, 0);
+}
+
+#[tokio::test]
+async fn production_refuses_to_bind_a_chatwoot_at_an_internal_address_and_says_nothing_of_it() {
+    // Arrange: a real service on loopback (the fake Chatwoot) that would answer.
+    let app = testkit::app::spawn_app_in(server::config::AppEnv::Production).await;
+    let chatwoot = fake_chatwoot_with(&[31]).await;
+    let (a, _) = app.user_with_project("prober", "Prober project").await;
+
+    // Act
+    let by_address = app
+        .gql(
+            As::Session(&a),
+            BIND,
+            bind_input_at(&chatwoot.base_url(), 31),
+        )
+        .await;
+    let by_name = app
+        .gql(
+            As::Session(&a),
+            BIND,
+            bind_input_at(&chatwoot.base_url().replace("127.0.0.1", "localhost"), 31),
+        )
+        .await;
+
+    // Assert: refused before any request reached it; nothing stored.
+    for refused in [&by_address, &by_name] {
+        assert_eq!(
+            refused["errors"][0]["extensions"]["code"], "VALIDATION",
+            "{refused}"
+        );
+        assert_eq!(
+            refused["errors"][0]["extensions"]["fields"][0]["field"],
+            "baseUrl"
+        );
+    }
+    assert_eq!(chatwoot.requests(), 0);
+    assert_eq!(app.count("select count(*) from project_sources").await, 0);
 }

@@ -22,6 +22,7 @@ fn options(max_retries: u32) -> ClientOptions {
             max_delay: Duration::from_millis(50),
             max_retry_after: Duration::from_secs(5),
         },
+        ..ClientOptions::default()
     }
 }
 

@@ -148,6 +148,7 @@ pub fn fast_options() -> SyncOptions {
                 max_delay: Duration::from_millis(20),
                 max_retry_after: Duration::from_secs(5),
             },
+            ..ClientOptions::default()
         },
         ..SyncOptions::default()
     }

@@ -221,6 +221,7 @@ impl Fixture {
                 max_retries: 0,
                 ..RetryPolicy::default()
             },
+            ..ClientOptions::default()
         };
         options
     }

@@ -48,6 +48,19 @@ impl SettingsQueryApiTokens {
     pub fn revoked(&self) -> bool {
         self.revoked_at.is_some()
     }
+
+    /// What it may do, for a person: "read" or "read and write".
+    pub fn access(&self) -> &'static str {
+        if self
+            .scopes
+            .iter()
+            .any(|s| matches!(s, settings_query::ApiTokenScope::WRITE))
+        {
+            "read and write"
+        } else {
+            "read only"
+        }
+    }
 }
 
 impl AuditEventsQueryAuditEventsEdgesNode {
@@ -88,6 +101,7 @@ pub async fn load_settings() -> Result<settings_query::ResponseData, ServerFnErr
 pub async fn create_token(
     name: String,
     expires_in_days: Option<String>,
+    can_write: Option<String>,
     csrf: String,
 ) -> Result<CreateApiTokenMutationCreateApiToken, ServerFnError> {
     use ops::*;
@@ -109,6 +123,15 @@ pub async fn create_token(
             input: create_api_token_mutation::CreateApiTokenInput {
                 name,
                 expires_in_days,
+                // An unticked checkbox sends nothing: read-only unless asked for.
+                scopes: Some(if can_write.is_some() {
+                    vec![
+                        create_api_token_mutation::ApiTokenScope::READ,
+                        create_api_token_mutation::ApiTokenScope::WRITE,
+                    ]
+                } else {
+                    vec![create_api_token_mutation::ApiTokenScope::READ]
+                }),
             },
         },
         &csrf,

@@ -260,6 +260,10 @@ fn TokenSection(
                 <Field name="name" api_field="name" label="Token name" error/>
                 <Field name="expires_in_days" api_field="expiresInDays" label="Expires in days (optional)"
                     required=false error/>
+                <label class="check">
+                    <input type="checkbox" name="can_write" value="on"/>
+                    " Can change data (write); without it the token only reads"
+                </label>
                 <input type="hidden" name="csrf" value=csrf/>
                 <FormError error fields=&["name", "expiresInDays"]/>
                 <button type="submit" class="btn-primary">"Create token"</button>
@@ -270,7 +274,7 @@ fn TokenSection(
                 view! {
                     <table class="data-table">
                         <thead><tr>
-                            <th scope="col">"Name"</th><th scope="col">"Prefix"</th><th scope="col">"Created"</th>
+                            <th scope="col">"Name"</th><th scope="col">"Prefix"</th><th scope="col">"Access"</th><th scope="col">"Created"</th>
                             <th scope="col">"Last used"</th><th scope="col">"Status"</th><th scope="col"></th>
                         </tr></thead>
                         <tbody>
@@ -280,6 +284,7 @@ fn TokenSection(
                                     <tr>
                                         <td>{t.name.clone()}</td>
                                         <td><code>{t.prefix.clone()}"…"</code></td>
+                                        <td>{t.access()}</td>
                                         <td>{t.created_on().to_owned()}</td>
                                         <td>{t.last_used_on().unwrap_or("never").to_owned()}</td>
                                         <td>{if t.revoked() { "revoked".to_owned() } else {

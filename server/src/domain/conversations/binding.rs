@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::{
     auth::{UserRef, secrets::random_token},
+    integrations::chatwoot::{ChatwootClient, ChatwootError, ClientOptions},
     kernel::{
         DomainError, Scope,
         audit::{self, AuditEntry, EvidenceRef},
@@ -123,8 +124,51 @@ fn validate(input: &BindChatwoot) -> Result<(String, Option<String>), Vec<FieldE
     }
 }
 
-/// Binds a Chatwoot account to the project (owners and admins). A Chatwoot account can feed
-/// one project only, and a project has one Chatwoot account.
+/// Asks Chatwoot, with the given token, for the account's first page of contacts: binding
+/// needs proof that the token can read that account, so nobody can claim an account id that
+/// belongs to another team. The refusal names the field to fix and never what was found.
+async fn prove_access(
+    base_url: &str,
+    input: &BindChatwoot,
+    client: &ClientOptions,
+) -> Result<(), FieldError> {
+    let cannot_reach = || {
+        FieldError::new(
+            "baseUrl",
+            "no Chatwoot answered for this account at this address",
+        )
+    };
+    let chatwoot = ChatwootClient::new(
+        base_url,
+        input.account_id,
+        input.api_access_token.trim(),
+        client,
+    )
+    .map_err(|e| match e {
+        ChatwootError::Config(_) => FieldError::new(
+            "baseUrl",
+            "must be a public address of your Chatwoot (an operator can allow a private network)",
+        ),
+        _ => cannot_reach(),
+    })?;
+    match chatwoot.contacts(1, None).await {
+        Ok(_) => Ok(()),
+        Err(ChatwootError::Unauthorized { .. } | ChatwootError::NotFound { .. }) => {
+            Err(FieldError::new(
+                "apiAccessToken",
+                "this token cannot read that Chatwoot account",
+            ))
+        }
+        Err(e) => {
+            tracing::info!(error = %e, "binding refused: Chatwoot did not answer");
+            Err(cannot_reach())
+        }
+    }
+}
+
+/// Binds a Chatwoot account to the project (owners and admins), once Chatwoot has shown that
+/// the token reads that account. A Chatwoot account can feed one project only, and a project
+/// has one Chatwoot account.
 pub async fn bind_chatwoot(
     db: &DatabaseConnection,
     scope: &Scope,
@@ -132,11 +176,15 @@ pub async fn bind_chatwoot(
     role: MemberRole,
     actor: &str,
     input: BindChatwoot,
+    client: &ClientOptions,
 ) -> DomainResult<SourceView> {
     if role == MemberRole::Member {
         return Err(DomainError::Forbidden);
     }
     let (base_url, secret) = validate(&input).map_err(DomainError::Validation)?;
+    prove_access(&base_url, &input, client)
+        .await
+        .map_err(|e| DomainError::Validation(vec![e]))?;
     let txn = db.begin().await?;
     let inserted = project_sources::ActiveModel {
         id: Set(Uuid::new_v4()),
@@ -159,7 +207,7 @@ pub async fn bind_chatwoot(
             if let Some(SqlErr::UniqueConstraintViolation(message)) = e.sql_err() {
                 if message.contains("project_sources_source_kind_external_id_key") {
                     return Err(DomainError::Conflict(
-                        "This Chatwoot account is already bound to a project".to_owned(),
+                        "This Chatwoot account is already bound".to_owned(),
                     ));
                 }
                 if message.contains("project_sources_project_id_source_kind_key") {

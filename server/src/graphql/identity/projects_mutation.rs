@@ -14,6 +14,7 @@ use crate::{
         error::IntoGqlError,
         identity::projects_types::ProjectNode,
     },
+    integrations::chatwoot::ClientOptions,
     kernel::DomainError,
 };
 
@@ -89,7 +90,8 @@ impl ProjectsMutation {
             webhook_secret: input.webhook_secret,
             verify_signatures: input.verify_signatures,
         };
-        binding::bind_chatwoot(db, &scope, &user, role, &auth.caller.actor(), input)
+        let client = ctx.data::<ClientOptions>()?;
+        binding::bind_chatwoot(db, &scope, &user, role, &auth.caller.actor(), input, client)
             .await
             .map(Into::into)
             .map_err(IntoGqlError::into_gql)

@@ -4,6 +4,7 @@
 //! message (one try: the outbound sender owns its retries).
 use std::{
     fmt,
+    net::IpAddr,
     sync::{
         Arc,
         atomic::{AtomicU64, Ordering},
@@ -18,6 +19,7 @@ use serde_json::Value;
 use crate::integrations::chatwoot::{
     ChatwootError,
     payload::{ContactsPage, ConversationsPage, MessagesPage},
+    reach::{GuardedResolver, Reach},
 };
 
 /// How the client retries a failed request before giving up (the job queue then backs off
@@ -78,6 +80,8 @@ pub struct ClientOptions {
     pub connect_timeout: Duration,
     /// Retries of failed requests.
     pub retry: RetryPolicy,
+    /// Which addresses Chatwoot may be reached at.
+    pub reach: Reach,
 }
 
 impl Default for ClientOptions {
@@ -86,6 +90,7 @@ impl Default for ClientOptions {
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(5),
             retry: RetryPolicy::default(),
+            reach: Reach::default(),
         }
     }
 }
@@ -143,6 +148,17 @@ impl ChatwootClient {
                 "base URL {base_url:?} is not http(s)"
             )));
         }
+        // An address literal never reaches the resolver: it is checked here.
+        let literal = match base.host() {
+            Some(url::Host::Ipv4(v4)) => Some(IpAddr::V4(v4)),
+            Some(url::Host::Ipv6(v6)) => Some(IpAddr::V6(v6)),
+            _ => None,
+        };
+        if literal.is_some_and(|ip| !options.reach.permits(ip)) {
+            return Err(ChatwootError::Config(format!(
+                "base URL {base_url:?} is not a public address"
+            )));
+        }
         let account_base = Url::parse(&format!(
             "{}/api/v1/accounts/{account_id}/",
             base.as_str().trim_end_matches('/')
@@ -152,6 +168,9 @@ impl ChatwootClient {
             .timeout(options.timeout)
             .connect_timeout(options.connect_timeout)
             .user_agent(concat!("revintel/", env!("CARGO_PKG_VERSION")))
+            .dns_resolver(Arc::new(GuardedResolver::new(options.reach.clone())))
+            // A redirect could point anywhere, an internal address included.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| ChatwootError::Config(format!("HTTP client: {e}")))?;
         Ok(Self {
@@ -261,7 +280,7 @@ impl ChatwootClient {
             return serde_json::from_slice(&bytes)
                 .map_err(|e| ChatwootError::Decode(format!("{}: {e}", url.path())));
         }
-        Err(http_error(status, retry_after, &bytes, url))
+        Err(http_error(status, retry_after, url))
     }
 
     /// Posts a message into the conversation with display id `display_id` (`body` as Chatwoot's
@@ -295,17 +314,13 @@ impl ChatwootClient {
         if status.is_success() {
             return Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null));
         }
-        Err(http_error(status, retry_after, &bytes, &url))
+        Err(http_error(status, retry_after, &url))
     }
 }
 
-/// The error of a non-2xx answer to a request for `url`.
-fn http_error(
-    status: StatusCode,
-    retry_after: Option<Duration>,
-    bytes: &[u8],
-    url: &Url,
-) -> ChatwootError {
+/// The error of a non-2xx answer to a request for `url`. The answer's body is never kept: it
+/// is the remote's text, and errors are stored and shown.
+fn http_error(status: StatusCode, retry_after: Option<Duration>, url: &Url) -> ChatwootError {
     match status {
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => ChatwootError::Unauthorized {
             status: status.as_u16(),
@@ -318,10 +333,7 @@ fn http_error(
             status: s.as_u16(),
             retry_after,
         },
-        s => ChatwootError::Rejected {
-            status: s.as_u16(),
-            detail: String::from_utf8_lossy(bytes).chars().take(200).collect(),
-        },
+        s => ChatwootError::Rejected { status: s.as_u16() },
     }
 }
 

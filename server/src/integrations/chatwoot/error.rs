@@ -41,12 +41,10 @@ pub enum ChatwootError {
     #[error("could not reach Chatwoot: {0}")]
     Transport(String),
     /// Another 4xx: our request is wrong; retrying will not help.
-    #[error("Chatwoot refused the request (HTTP {status}): {detail}")]
+    #[error("Chatwoot refused the request (HTTP {status})")]
     Rejected {
         /// The status.
         status: u16,
-        /// The start of the response body.
-        detail: String,
     },
     /// The body was not the shape Chatwoot documents.
     #[error("unexpected response from Chatwoot: {0}")]

@@ -3,7 +3,9 @@
 pub mod client;
 pub mod error;
 pub mod payload;
+pub mod reach;
 pub mod signature;
 
 pub use client::{ChatwootClient, ClientOptions, MessagesCursor, RetryPolicy};
 pub use error::ChatwootError;
+pub use reach::Reach;

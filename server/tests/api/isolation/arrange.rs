@@ -261,11 +261,19 @@ pub(super) async fn arrange_sales(
 
 pub(super) async fn arrange_project_a(app: &TestApp) -> Secrets {
     let (alice, project_id) = app.user_with_project("alice", "Alpha Confidential").await;
+    // Binding asks Chatwoot whether the token reads the account: A's Chatwoot answers it.
+    let chatwoot = testkit::FakeChatwoot::start(
+        testkit::fake_chatwoot::generate(&testkit::Scenario::small(9001)),
+        "alpha-cw-token",
+    )
+    .await
+    .expect("fake chatwoot starts");
+    let base_url = chatwoot.base_url();
     let bound = app
         .gql(
             As::Session(&alice),
             "mutation($input: BindChatwootSourceInput!) { bindChatwootSource(input: $input) { id webhookPath } }",
-            json!({ "input": { "baseUrl": "https://alpha-chat.example.com", "accountId": 9001,
+            json!({ "input": { "baseUrl": base_url, "accountId": 9001,
                                "apiAccessToken": "alpha-cw-token", "webhookSecret": "alpha-hook-secret" } }),
         )
         .await;
@@ -299,7 +307,7 @@ pub(super) async fn arrange_project_a(app: &TestApp) -> Secrets {
         mirror.message.clone(),
         project_id.clone(),
         "Alpha Confidential".to_owned(),
-        "alpha-chat.example.com".to_owned(),
+        base_url.clone(),
         "alpha-cw-token".to_owned(),
         "alpha-hook-secret".to_owned(),
         source["id"].as_str().unwrap().to_owned(),
