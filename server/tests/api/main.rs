@@ -2,6 +2,7 @@
 
 mod chatwoot;
 mod crm;
+mod fuzz;
 mod graphql;
 mod health;
 mod identity;
