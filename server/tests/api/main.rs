@@ -12,3 +12,4 @@ mod outbound;
 mod pages;
 mod schema_sdl;
 mod search;
+mod settings;

@@ -2,6 +2,7 @@
 pub mod demo;
 pub mod members;
 pub mod projects;
+pub mod settings;
 pub mod signup;
 pub mod telegram_owner;
 pub mod tokens;

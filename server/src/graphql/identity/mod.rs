@@ -5,6 +5,7 @@ pub mod projects_mutation;
 pub mod projects_query;
 pub mod projects_types;
 pub mod query;
+pub mod settings;
 pub mod tokens_mutation;
 pub mod tokens_query;
 pub mod tokens_types;

@@ -149,6 +149,17 @@ pub(super) fn cases(a: &Secrets) -> BTreeMap<&'static str, Vec<(String, Value)>>
         json!({ "i": { "baseUrl": "https://bravo.example.com", "accountId": 9001,
                         "apiAccessToken": "bravo-token", "webhookSecret": "bravo-secret" } }),
     );
+    // Settings answer and change B's own project only (A's stay as they are).
+    add(
+        "projectSettings",
+        "{ projectSettings { outboundFourEyes defaultFrequencyCap optOutPhrases } }",
+        json!({}),
+    );
+    add(
+        "updateProjectSettings",
+        "mutation { updateProjectSettings(input: { defaultFrequencyCap: 9 }) { defaultFrequencyCap } }",
+        json!({}),
+    );
     add(
         "createApiToken",
         "mutation { createApiToken(input: { name: \"bravo\" }) { token apiToken { id } } }",

@@ -141,6 +141,15 @@ async fn a_user_of_another_project_gets_nothing_of_project_a_from_any_root_field
         1,
         "A keeps its Chatwoot account"
     );
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from project_settings where project_id = '{}' and default_frequency_cap = 9",
+            a.project_id
+        ))
+        .await,
+        0,
+        "B's settings change left A's alone"
+    );
     assert_crm_unchanged(&app, &a).await;
     assert_sales_unchanged(&app, &a).await;
     assert_outbound_unchanged(&app, &a).await;
