@@ -30,6 +30,9 @@ pub fn Field(
     /// Whether the browser requires it.
     #[prop(default = true)]
     required: bool,
+    /// The value it starts with (a setting being edited).
+    #[prop(optional, into)]
+    value: Option<String>,
     /// The form's current error.
     error: Signal<Option<String>>,
 ) -> impl IntoView {
@@ -38,7 +41,7 @@ pub fn Field(
     view! {
         <div class="field">
             <label for=id.clone()>{label}</label>
-            <input id=id name=name type=kind autocomplete=autocomplete required=required
+            <input id=id name=name type=kind autocomplete=autocomplete required=required value=value
                 aria-invalid=move || message().is_some().to_string()/>
             <Show when=move || message().is_some()>
                 <p class="field-error" role="alert">{message}</p>

@@ -24,5 +24,6 @@ pub mod ops {
         CreateApiTokenMutation,
         RevokeApiTokenMutation,
         CreateTelegramBindCodeMutation,
+        UpdateProjectSettingsMutation,
     );
 }

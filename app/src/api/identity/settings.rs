@@ -141,6 +141,55 @@ pub async fn create_token(
     Ok(created)
 }
 
+/// Saves the project's rules from the settings form (owners and admins). Days and minutes
+/// are what people type; the API takes seconds.
+#[server(endpoint = "identity/update-settings")]
+#[allow(clippy::too_many_arguments)]
+pub async fn update_project_settings(
+    outbound_four_eyes: Option<String>,
+    offer_discount_approval_threshold: String,
+    default_frequency_cap: Option<String>,
+    frequency_window_days: Option<String>,
+    opt_out_phrases: Option<String>,
+    sync_interval_minutes: Option<String>,
+    csrf: String,
+) -> Result<(), ServerFnError> {
+    use crate::api::convert::int;
+    use ops::*;
+
+    let threshold = offer_discount_approval_threshold
+        .trim()
+        .parse::<f64>()
+        .map_err(|_| {
+            crate::api::executor::invalid_input(
+                "Invalid input: offerDiscountApprovalThreshold: enter a percentage".to_owned(),
+            )
+        })?;
+    let days = int("defaultFrequencyWindowSeconds", frequency_window_days)?;
+    let minutes = int("syncIntervalSeconds", sync_interval_minutes)?;
+    let phrases = opt_out_phrases
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    crate::api::executor::run_mutation::<UpdateProjectSettingsMutation>(
+        update_project_settings_mutation::Variables {
+            input: update_project_settings_mutation::UpdateProjectSettingsInput {
+                // An unticked checkbox sends nothing: off.
+                outbound_four_eyes: Some(outbound_four_eyes.is_some()),
+                offer_discount_approval_threshold: Some(threshold),
+                default_frequency_cap: int("defaultFrequencyCap", default_frequency_cap)?,
+                default_frequency_window_seconds: days.map(|d| d.saturating_mul(86_400)),
+                opt_out_phrases: Some(phrases),
+                sync_interval_seconds: minutes.map(|m| m.saturating_mul(60)),
+            },
+        },
+        &csrf,
+    )
+    .await?;
+    Ok(())
+}
+
 /// Revokes one of the user's tokens.
 #[server(endpoint = "identity/revoke-token")]
 pub async fn revoke_token(id: String, csrf: String) -> Result<(), ServerFnError> {

@@ -7,7 +7,8 @@ use crate::{
         conversations::{BindChatwoot, SyncNow, sync_status},
         error_text,
         identity::{
-            CreateBindCode, CreateToken, RevokeToken, audit_page, load_settings,
+            CreateBindCode, CreateToken, RevokeToken, UpdateProjectSettings, audit_page,
+            load_settings,
             ops::{audit_events_query::AuditEventsQueryAuditEventsEdgesNode, settings_query},
         },
     },
@@ -51,6 +52,7 @@ fn Settings(csrf: String) -> impl IntoView {
     let create_token = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
     let bind_code = ServerAction::<CreateBindCode>::new();
+    let save_rules = ServerAction::<UpdateProjectSettings>::new();
     let state = use_session();
     let settings = Resource::new(
         move || {
@@ -60,6 +62,7 @@ fn Settings(csrf: String) -> impl IntoView {
                 create_token.version().get(),
                 revoke.version().get(),
                 bind_code.version().get(),
+                save_rules.version().get(),
             )
         },
         |_| load_settings(),
@@ -72,6 +75,7 @@ fn Settings(csrf: String) -> impl IntoView {
                     Ok(view) => view! {
                         <p class="muted">"Project: " <strong>{view.project_name()}</strong></p>
                         <SourceSection view=view.clone() bind csrf=csrf.get_value()/>
+                        <RulesSection view=view.clone() save=save_rules csrf=csrf.get_value()/>
                         <TelegramSection view=view.clone() bind_code csrf=csrf.get_value()/>
                         <TokenSection view create_token revoke csrf=csrf.get_value()/>
                     }
@@ -307,6 +311,59 @@ fn TokenSection(
                 }
                 .into_any()
             }}
+        </section>
+    }
+}
+
+/// The project's rules: four eyes, the discount threshold, frequency caps, opt-out phrases and
+/// the sync interval (owners and admins save; everyone sees them).
+#[component]
+fn RulesSection(
+    view: settings_query::ResponseData,
+    save: ServerAction<UpdateProjectSettings>,
+    csrf: String,
+) -> impl IntoView {
+    let error = action_error(save.value());
+    let saved = move || save.value().get().is_some_and(|r| r.is_ok());
+    let rules = view.project_settings;
+    let window_days = (rules.default_frequency_window_seconds / 86_400)
+        .max(1)
+        .to_string();
+    let sync_minutes = rules.sync_interval_seconds.map(|s| (s / 60).to_string());
+    let has_source = sync_minutes.is_some();
+    view! {
+        <section class="panel" data-testid="rules-section">
+            <h2>"Rules"</h2>
+            <p class="muted">"Owners and admins change these; every change is in the audit log."</p>
+            {move || saved().then(|| view! { <p class="notice" role="status">"Rules saved."</p> })}
+            <ActionForm action=save attr:class="form" attr:data-testid="rules-form">
+                <label class="check">
+                    <input type="checkbox" name="outbound_four_eyes" value="on"
+                        checked=rules.outbound_four_eyes/>
+                    " Outbound messages need an approver other than their author"
+                </label>
+                <Field name="offer_discount_approval_threshold" api_field="offerDiscountApprovalThreshold"
+                    label="Offers with a discount above this % need a second approver"
+                    value=rules.offer_discount_approval_threshold.to_string() error/>
+                <Field name="default_frequency_cap" api_field="defaultFrequencyCap"
+                    label="At most this many messages per contact…"
+                    value=rules.default_frequency_cap.to_string() error/>
+                <Field name="frequency_window_days" api_field="defaultFrequencyWindowSeconds"
+                    label="…within this many days" value=window_days error/>
+                <label class="field">
+                    <span>"Opt-out phrases, one per line (empty: the built-in ones)"</span>
+                    <textarea name="opt_out_phrases" rows="4">{rules.opt_out_phrases.join("\n")}</textarea>
+                </label>
+                {has_source.then(|| view! {
+                    <Field name="sync_interval_minutes" api_field="syncIntervalSeconds"
+                        label="Sync Chatwoot every this many minutes"
+                        value=sync_minutes.clone().unwrap_or_default() error/>
+                })}
+                <input type="hidden" name="csrf" value=csrf/>
+                <FormError error fields=&["offerDiscountApprovalThreshold", "defaultFrequencyCap",
+                    "defaultFrequencyWindowSeconds", "optOutPhrases", "syncIntervalSeconds"]/>
+                <button type="submit" class="btn-primary">"Save rules"</button>
+            </ActionForm>
         </section>
     }
 }
