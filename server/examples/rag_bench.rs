@@ -527,6 +527,7 @@ async fn run(
                 },
                 token_id: Uuid::new_v4(),
                 project_id: tenants[0].0.project_id(),
+                can_write: false,
             },
             csrf_header: None,
             client_key: "bench".to_owned(),
