@@ -114,6 +114,36 @@ test.describe.serial("a person joins, works in a project and uses a token", () =
       data: { query: "{ me { username activeProject { name } } }" },
     });
     expect((await api.json()).data.me).toEqual({ username, activeProject: { name: "Playwright North" } });
+    await expect(page.getByTestId("tokens-section")).toContainText("read only");
+    const write = await page.request.post("/graphql", {
+      headers: { authorization: `Bearer ${secret}` },
+      data: { query: 'mutation { createProject(input: { name: "Via token" }) { id } }' },
+    });
+    expect((await write.json()).errors[0].extensions.code).toBe("FORBIDDEN");
+    await signOut(page);
+  });
+
+  test("the owner switches on four eyes and a tighter frequency cap in the project's rules", async ({ page }) => {
+    // Arrange
+    await signIn(page, username, password);
+    await page.goto("/settings");
+    await hydrated(page);
+    const rules = page.getByTestId("rules-section");
+
+    // Act
+    await rules.getByLabel("Outbound messages need an approver other than their author").check();
+    await rules.getByLabel("At most this many messages per contact…").fill("2");
+    await rules.getByLabel("Opt-out phrases, one per line (empty: the built-in ones)").fill("stop\nno more");
+    await rules.getByRole("button", { name: "Save rules" }).click();
+    await expect(rules.getByRole("status")).toHaveText("Rules saved.");
+
+    // Assert: still so after a reload, and the audit log names the change.
+    await page.reload();
+    await hydrated(page);
+    const saved = page.getByTestId("rules-section");
+    await expect(saved.getByLabel("Outbound messages need an approver other than their author")).toBeChecked();
+    await expect(saved.getByLabel("At most this many messages per contact…")).toHaveValue("2");
+    await expect(page.getByText("project.settings_updated").first()).toBeVisible();
     await signOut(page);
   });
 });

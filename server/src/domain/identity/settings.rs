@@ -129,17 +129,9 @@ pub async fn get<C: ConnectionTrait>(db: &C, scope: &Scope) -> DomainResult<Proj
                 .unwrap_or(10.0),
             default_frequency_cap: row.default_frequency_cap,
             default_frequency_window_seconds: row.default_frequency_window_seconds,
-            opt_out_phrases: row
-                .opt_out_phrases
-                .as_array()
-                .map(|items| {
-                    items
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default(),
+            opt_out_phrases: crate::domain::outbound::policies::stored_phrases(
+                &row.opt_out_phrases,
+            ),
             sync_interval_seconds: source,
         },
         // The table's defaults, before anyone saved settings.

@@ -73,6 +73,22 @@ pub struct OutboundSettings {
     pub opt_out_phrases: Vec<String>,
 }
 
+/// The project's own opt-out phrases as stored (a JSON array of strings; blanks skipped).
+pub fn stored_phrases(stored: &Value) -> Vec<String> {
+    stored
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The scope's outbound settings.
 pub async fn settings<C: ConnectionTrait>(db: &C, scope: &Scope) -> DomainResult<OutboundSettings> {
     let row = scope.rows::<project_settings::Entity>().one(db).await?;
@@ -84,19 +100,7 @@ pub async fn settings<C: ConnectionTrait>(db: &C, scope: &Scope) -> DomainResult
     };
     Ok(match row {
         Some(row) => {
-            let phrases: Vec<String> = row
-                .opt_out_phrases
-                .as_array()
-                .map(|items| {
-                    items
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .map(str::trim)
-                        .filter(|p| !p.is_empty())
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default();
+            let phrases = stored_phrases(&row.opt_out_phrases);
             let flag = row.settings.get("outbound_four_eyes");
             OutboundSettings {
                 frequency_cap: row.default_frequency_cap,
