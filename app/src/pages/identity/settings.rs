@@ -350,10 +350,10 @@ fn RulesSection(
                     value=rules.default_frequency_cap.to_string() error/>
                 <Field name="frequency_window_days" api_field="defaultFrequencyWindowSeconds"
                     label="…within this many days" value=window_days error/>
-                <label class="field">
-                    <span>"Opt-out phrases, one per line (empty: the built-in ones)"</span>
-                    <textarea name="opt_out_phrases" rows="4">{rules.opt_out_phrases.join("\n")}</textarea>
-                </label>
+                <div class="field">
+                    <label for="field-opt_out_phrases">"Opt-out phrases, one per line (empty: the built-in ones)"</label>
+                    <textarea id="field-opt_out_phrases" name="opt_out_phrases" rows="4">{rules.opt_out_phrases.join("\n")}</textarea>
+                </div>
                 {has_source.then(|| view! {
                     <Field name="sync_interval_minutes" api_field="syncIntervalSeconds"
                         label="Sync Chatwoot every this many minutes"
